@@ -8,15 +8,17 @@ if(KILN_BUILD_TESTS)
   include(GoogleTest)
 endif()
 
-# BLAS: the single-threaded OpenBLAS (libopenblas-serial-dev), linked statically.
-# kiln splits work over its own thread pool and calls sgemm per block, so BLAS
-# must not start threads of its own; static linking keeps the choice away from
-# the system's libblas.so.3 alternative (which Debian's libfaiss uses).
-set(KILN_OPENBLAS_DIR /usr/lib/x86_64-linux-gnu/openblas-serial)
-find_path(KILN_CBLAS_INCLUDE cblas.h PATHS /usr/include/x86_64-linux-gnu/openblas-serial NO_DEFAULT_PATH)
+# BLAS: OpenBLAS (libopenblas-pthread-dev), linked statically. kiln splits work
+# over its own thread pool and calls sgemm per block, so linalg/gemm.cc pins
+# OpenBLAS to one thread of its own. The pthread build is used because it is
+# safe for concurrent callers; Debian's serial build is not (it races on its
+# buffer pool). Static linking keeps the choice away from the system's
+# libblas.so.3 alternative (which Debian's libfaiss uses).
+set(KILN_OPENBLAS_DIR /usr/lib/x86_64-linux-gnu/openblas-pthread)
+find_path(KILN_CBLAS_INCLUDE cblas.h PATHS /usr/include/x86_64-linux-gnu/openblas-pthread NO_DEFAULT_PATH)
 find_library(KILN_OPENBLAS_LIB NAMES libopenblas.a PATHS ${KILN_OPENBLAS_DIR} NO_DEFAULT_PATH)
 if(NOT KILN_CBLAS_INCLUDE OR NOT KILN_OPENBLAS_LIB)
-  message(FATAL_ERROR "serial OpenBLAS not found: run scripts/setup (needs libopenblas-serial-dev)")
+  message(FATAL_ERROR "OpenBLAS not found: run scripts/setup (needs libopenblas-pthread-dev)")
 endif()
 add_library(kiln_blas INTERFACE)
 target_include_directories(kiln_blas SYSTEM INTERFACE ${KILN_CBLAS_INCLUDE})

@@ -1,0 +1,62 @@
+#include <algorithm>
+#include <cstring>
+
+#include "kiln/cluster/kmeans_internal.h"
+
+namespace kiln::cluster::internal {
+
+size_t UpdateCentroids(const float* x, size_t n, size_t d, size_t k, const idx_t* assign,
+                       float* centroids, std::vector<size_t>& counts, ThreadPool& pool) {
+  // Counting sort of points by cluster: order[offsets[c] .. offsets[c+1]).
+  counts.assign(k, 0);
+  for (size_t i = 0; i < n; ++i) ++counts[static_cast<size_t>(assign[i])];
+  std::vector<size_t> offsets(k + 1, 0);
+  for (size_t c = 0; c < k; ++c) offsets[c + 1] = offsets[c] + counts[c];
+  std::vector<uint32_t> order(n);
+  {
+    std::vector<size_t> cursor(offsets.begin(), offsets.end() - 1);
+    for (size_t i = 0; i < n; ++i) order[cursor[static_cast<size_t>(assign[i])]++] = static_cast<uint32_t>(i);
+  }
+  std::vector<std::vector<double>> sums(pool.num_threads(), std::vector<double>(d));
+  pool.ParallelFor(k, 16, [&](size_t c0, size_t c1, int w) {
+    std::vector<double>& sum = sums[w];
+    for (size_t c = c0; c < c1; ++c) {
+      if (counts[c] == 0) continue;
+      std::fill(sum.begin(), sum.end(), 0.0);
+      for (size_t p = offsets[c]; p < offsets[c + 1]; ++p) {
+        const float* row = x + static_cast<size_t>(order[p]) * d;
+        for (size_t j = 0; j < d; ++j) sum[j] += row[j];
+      }
+      double inv = 1.0 / static_cast<double>(counts[c]);
+      float* out = centroids + c * d;
+      for (size_t j = 0; j < d; ++j) out[j] = static_cast<float>(sum[j] * inv);
+    }
+  });
+
+  // Empty clusters: split the currently largest cluster (deterministic).
+  size_t splits = 0;
+  constexpr float kEps = 1.0f / 1024;
+  for (size_t ci = 0; ci < k; ++ci) {
+    if (counts[ci] != 0) continue;
+    size_t cj = static_cast<size_t>(std::max_element(counts.begin(), counts.end()) - counts.begin());
+    if (counts[cj] < 2) break;  // nothing left to split
+    float* a = centroids + ci * d;
+    float* b = centroids + cj * d;
+    std::memcpy(a, b, d * sizeof(float));
+    for (size_t j = 0; j < d; ++j) {
+      if (j % 2 == 0) {
+        a[j] *= 1 + kEps;
+        b[j] *= 1 - kEps;
+      } else {
+        a[j] *= 1 - kEps;
+        b[j] *= 1 + kEps;
+      }
+    }
+    counts[ci] = counts[cj] / 2;
+    counts[cj] -= counts[ci];
+    ++splits;
+  }
+  return splits;
+}
+
+}  // namespace kiln::cluster::internal

@@ -1,0 +1,182 @@
+#include "kiln/cluster/kmeans.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "kiln/base/aligned_buffer.h"
+#include "kiln/cluster/kmeans_internal.h"
+#include "kiln/cluster/sampling.h"
+#include "kiln/linalg/assign.h"
+#include "kiln/linalg/norms.h"
+#include "kiln/simd/distances.h"
+
+namespace kiln::cluster {
+namespace {
+
+// Per-point state for Hamerly's bounds (Euclidean, not squared):
+// upper[i] >= d(x_i, c_assign[i]) and lower[i] <= min over c != assign[i].
+// A point whose upper bound does not exceed its lower bound keeps its
+// centroid without any distance being computed.
+struct Bounds {
+  std::vector<idx_t> assign;
+  std::vector<float> upper;
+  std::vector<float> lower;
+};
+
+// Full assignment of the points listed in `rows` (all points when empty).
+void AssignRows(const float* x, size_t d, const std::vector<uint32_t>& rows, size_t n,
+                const float* centroids, const float* norms, size_t k, Bounds& b,
+                AlignedBuffer<float>& gather, ThreadPool& pool) {
+  const bool all = rows.empty();
+  const size_t m = all ? n : rows.size();
+  const float* src = x;
+  if (!all) {
+    gather.Resize(m * d);
+    pool.ParallelFor(m, 1024, [&](size_t s, size_t e, int) {
+      for (size_t i = s; i < e; ++i)
+        std::memcpy(gather.data() + i * d, x + static_cast<size_t>(rows[i]) * d, d * sizeof(float));
+    });
+    src = gather.data();
+  }
+  std::vector<idx_t> nearest(m);
+  std::vector<float> d1(m), d2(m);
+  linalg::AssignNearest(src, m, centroids, norms, k, d, {nearest.data(), d1.data(), d2.data()}, pool);
+  for (size_t i = 0; i < m; ++i) {
+    size_t p = all ? i : rows[i];
+    b.assign[p] = nearest[i];
+    b.upper[p] = std::sqrt(d1[i]);
+    b.lower[p] = std::sqrt(d2[i]);
+  }
+}
+
+}  // namespace
+
+StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
+                                   const KMeansParams& params, const ExecContext& ctx) {
+  if (k == 0) return InvalidArgumentError("k-means: k must be at least 1, found 0");
+  if (d == 0) return InvalidArgumentError("k-means: dimension d must be at least 1, found 0");
+  if (n < k)
+    return InvalidArgumentError(
+        "k-means: {} training points is fewer than the {} clusters asked for (need n >= k)", n, k);
+  if (params.niter < 1) return InvalidArgumentError("k-means: niter must be >= 1, found {}", params.niter);
+  ThreadPool& pool = *ctx.pool;
+  KMeansResult result;
+  result.k = k;
+  result.d = d;
+
+  // Training sample.
+  size_t m = TrainingSampleSize(n, k, params.sample_rate, params.max_points_per_centroid);
+  AlignedBuffer<float> sample;
+  const float* xs = x;
+  if (m < n) {
+    std::vector<size_t> rows = SampleIndices(n, m, params.seed);
+    sample.Resize(m * d);
+    pool.ParallelFor(m, 1024, [&](size_t s, size_t e, int) {
+      for (size_t i = s; i < e; ++i) std::memcpy(sample.data() + i * d, x + rows[i] * d, d * sizeof(float));
+    });
+    xs = sample.data();
+  }
+  result.n_train = m;
+  if (params.min_points_per_centroid > 0 && m < k * params.min_points_per_centroid)
+    result.warnings.push_back(fmt::format(
+        "clustering {} points to {} centroids: please provide at least {} training points", m, k,
+        k * params.min_points_per_centroid));
+
+  result.centroids.resize(k * d);
+  float* centroids = result.centroids.data();
+  internal::InitCentroids(xs, m, d, k, params.init, params.seed + 1, centroids, pool);
+  if (params.spherical) linalg::NormalizeRows(centroids, k, d, pool);
+
+  const auto& kernels = simd::ActiveKernels();
+  Bounds b{std::vector<idx_t>(m), std::vector<float>(m), std::vector<float>(m)};
+  std::vector<float> norms(k), drift(k), previous(k * d);
+  std::vector<size_t> counts;
+  std::vector<uint32_t> rows;
+  AlignedBuffer<float> gather;
+  std::vector<idx_t> last_assign;
+
+  for (int iter = 0; iter < params.niter; ++iter) {
+    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("k-means"));
+    linalg::RowNormsSqr(centroids, k, d, norms.data(), pool);
+
+    // Assignment step.
+    if (iter == 0 || !params.use_bounds) {
+      rows.clear();
+      AssignRows(xs, d, rows, m, centroids, norms.data(), k, b, gather, pool);
+      result.distance_evaluations += static_cast<uint64_t>(m) * k;
+    } else {
+      // Tighten the upper bound with the exact distance to the current
+      // centroid; points whose bounds still cross get a full assignment.
+      std::vector<std::vector<uint32_t>> pending(pool.num_threads());
+      std::vector<uint32_t> flagged(m, 0);
+      pool.ParallelFor(m, 4096, [&](size_t s, size_t e, int) {
+        for (size_t i = s; i < e; ++i) {
+          if (b.upper[i] <= b.lower[i]) continue;
+          b.upper[i] = std::sqrt(kernels.l2sqr(xs + i * d, centroids + b.assign[i] * d, d));
+          if (b.upper[i] > b.lower[i]) flagged[i] = 1;
+        }
+      });
+      rows.clear();
+      for (size_t i = 0; i < m; ++i)
+        if (flagged[i]) rows.push_back(static_cast<uint32_t>(i));
+      result.distance_evaluations += m + static_cast<uint64_t>(rows.size()) * k;
+      if (!rows.empty()) AssignRows(xs, d, rows, m, centroids, norms.data(), k, b, gather, pool);
+    }
+    result.iterations = iter + 1;
+
+    // Objective: exact squared distances to the assigned centroids.
+    {
+      std::vector<double> partial(pool.num_threads(), 0.0);
+      pool.ParallelForStatic(m, [&](size_t s, size_t e, int w) {
+        double sum = 0;
+        for (size_t i = s; i < e; ++i) {
+          float dist = kernels.l2sqr(xs + i * d, centroids + b.assign[i] * d, d);
+          b.upper[i] = std::sqrt(dist);
+          sum += dist;
+        }
+        partial[w] = sum;
+      });
+      result.objective = 0;
+      for (double v : partial) result.objective += v;
+    }
+    ctx.Report("k-means", static_cast<uint64_t>(iter + 1), static_cast<uint64_t>(params.niter));
+
+    // Stable assignment (and no split last time): centroids cannot move, so
+    // the remaining iterations would reproduce this exact state.
+    if (iter > 0 && last_assign == b.assign) break;
+    last_assign = b.assign;
+
+    // Update step.
+    std::memcpy(previous.data(), centroids, k * d * sizeof(float));
+    size_t splits = internal::UpdateCentroids(xs, m, d, k, b.assign.data(), centroids, counts, pool);
+    result.empty_cluster_splits += splits;
+    if (params.spherical) linalg::NormalizeRows(centroids, k, d, pool);
+    if (splits > 0) last_assign.clear();
+
+    // Move the bounds by how far each centroid travelled.
+    float max1 = 0, max2 = 0;
+    size_t argmax1 = 0;
+    for (size_t c = 0; c < k; ++c) {
+      drift[c] = std::sqrt(kernels.l2sqr(previous.data() + c * d, centroids + c * d, d));
+      if (drift[c] > max1) {
+        max2 = max1;
+        max1 = drift[c];
+        argmax1 = c;
+      } else if (drift[c] > max2) {
+        max2 = drift[c];
+      }
+    }
+    pool.ParallelFor(m, 8192, [&](size_t s, size_t e, int) {
+      for (size_t i = s; i < e; ++i) {
+        size_t a = static_cast<size_t>(b.assign[i]);
+        b.upper[i] += drift[a];
+        b.lower[i] -= (a == argmax1 ? max2 : max1);
+      }
+    });
+  }
+  return result;
+}
+
+}  // namespace kiln::cluster

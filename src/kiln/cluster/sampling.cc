@@ -1,0 +1,49 @@
+#include "kiln/cluster/sampling.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <unordered_map>
+
+namespace kiln::cluster {
+
+std::vector<size_t> SampleIndices(size_t n, size_t m, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<size_t> out;
+  out.reserve(m);
+  if (m * 4 >= n) {
+    std::vector<size_t> perm(n);
+    for (size_t i = 0; i < n; ++i) perm[i] = i;
+    for (size_t i = 0; i < m; ++i) {
+      size_t j = i + rng() % (n - i);
+      std::swap(perm[i], perm[j]);
+    }
+    out.assign(perm.begin(), perm.begin() + m);
+  } else {
+    // Sparse Fisher–Yates: only the touched slots are stored.
+    std::unordered_map<size_t, size_t> moved;
+    auto at = [&](size_t i) {
+      auto it = moved.find(i);
+      return it == moved.end() ? i : it->second;
+    };
+    for (size_t i = 0; i < m; ++i) {
+      size_t j = i + rng() % (n - i);
+      size_t vi = at(i), vj = at(j);
+      moved[j] = vi;
+      out.push_back(vj);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+size_t TrainingSampleSize(size_t n, size_t k, double sample_rate, size_t max_points_per_centroid) {
+  if (sample_rate > 0 && sample_rate <= 1) {
+    size_t m = static_cast<size_t>(std::llround(static_cast<double>(n) * sample_rate));
+    return std::clamp(m, std::min(k, n), n);
+  }
+  if (max_points_per_centroid > 0 && n > k * max_points_per_centroid) return k * max_points_per_centroid;
+  return n;
+}
+
+}  // namespace kiln::cluster
