@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace kiln {
@@ -14,6 +15,8 @@ using idx_t = int64_t;
 enum class Metric { kL2, kInnerProduct, kCosine };
 
 std::string_view MetricName(Metric metric);  // "l2", "ip", "cosine"
+// Accepts l2, ip, inner_product, innerproduct, cosine, cos (case-insensitive).
+std::optional<Metric> ParseMetric(std::string_view name);
 // True when larger values are better (IP and cosine similarities).
 inline bool IsSimilarity(Metric metric) { return metric != Metric::kL2; }
 

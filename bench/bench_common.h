@@ -1,0 +1,49 @@
+// Shared by the kiln and Faiss benchmark drivers: timing, recall, JSON output.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "kiln/dataset/vector_reader.h"
+
+namespace kiln::bench {
+
+inline double Seconds(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// recall@k of `found` (nq×k) against the first k columns of `truth` (nq×kt).
+inline double Recall(const IntMatrix& truth, const std::vector<int64_t>& found, size_t nq, size_t k) {
+  size_t hits = 0;
+  for (size_t q = 0; q < nq; ++q) {
+    std::unordered_set<int64_t> expected(truth.values.begin() + q * truth.d,
+                                         truth.values.begin() + q * truth.d + k);
+    for (size_t j = 0; j < k; ++j) hits += expected.count(found[q * k + j]);
+  }
+  return static_cast<double>(hits) / static_cast<double>(nq * k);
+}
+
+inline Dataset MustRead(const std::string& spec) {
+  auto d = ReadVectors(spec, ReadOptions{});
+  if (!d.ok()) {
+    fmt::print(stderr, "{}\n", d.status().ToString());
+    std::exit(1);
+  }
+  return std::move(*d);
+}
+
+inline IntMatrix MustReadNeighbors(const std::string& spec) {
+  auto m = ReadNeighbors(spec);
+  if (!m.ok()) {
+    fmt::print(stderr, "{}\n", m.status().ToString());
+    std::exit(1);
+  }
+  return std::move(*m);
+}
+
+}  // namespace kiln::bench

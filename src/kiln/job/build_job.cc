@@ -1,0 +1,133 @@
+#include "kiln/job/build_job.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "kiln/base/byte_sink.h"
+#include "kiln/format/faiss/faiss_writer.h"
+#include "kiln/index/factory.h"
+#include "kiln/index/id_map_index.h"
+
+namespace kiln::job {
+namespace fs = std::filesystem;
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The output directory must exist (or be creatable) and be writable.
+Status PrepareOutputDir(const std::string& dir) {
+  if (dir.empty()) return InvalidArgumentError("--output: an output directory is required");
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    return InvalidArgumentError("--output {}: exists and is not a directory", dir);
+  fs::create_directories(dir, ec);
+  if (ec) return PermissionDeniedError("--output {}: cannot create directory: {}", dir, ec.message());
+  // Probe writability now rather than after a long build.
+  auto probe = AtomicFileSink::Create((fs::path(dir) / ".kiln-write-probe").string());
+  if (!probe.ok()) return probe.status().WithContext(fmt::format("--output {} is not writable", dir));
+  return OkStatus();
+}
+
+std::string ManifestJson(const BuildRequest& request, const BuildReport& report) {
+  nlohmann::ordered_json j;
+  j["kiln_version"] = "0.1.0";
+  j["index_file"] = "faiss.index";
+  j["factory"] = request.factory;
+  j["description"] = report.description;
+  j["metric"] = std::string(MetricName(request.metric));
+  j["faiss_metric"] = request.metric == Metric::kL2 ? "METRIC_L2" : "METRIC_INNER_PRODUCT";
+  j["input"] = request.input;
+  j["n"] = report.n;
+  j["d"] = report.d;
+  j["n_train"] = report.n_train;
+  j["sample_rate"] = request.sample_rate;
+  j["seed"] = request.seed;
+  j["seconds"] = {{"read", report.read_seconds},
+                  {"train", report.train_seconds},
+                  {"add", report.add_seconds},
+                  {"write", report.write_seconds}};
+  j["warnings"] = report.warnings;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace
+
+std::string IndexPathInDir(const std::string& dir) { return (fs::path(dir) / "faiss.index").string(); }
+
+StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& ctx) {
+  const auto start = std::chrono::steady_clock::now();
+  BuildReport report;
+  KILN_ASSIGN_OR_RETURN(IndexSpec spec, ParseFactoryString(request.factory));
+  if (request.sample_rate < 0 || request.sample_rate > 1)
+    return InvalidArgumentError("--sample-rate: expected a value in (0, 1], found {}", request.sample_rate);
+  KILN_RETURN_IF_ERROR(PrepareOutputDir(request.output_dir));
+
+  // Read.
+  auto t = std::chrono::steady_clock::now();
+  ctx.Report("read", 0, 1);
+  KILN_ASSIGN_OR_RETURN(Dataset data, ReadVectors(request.input, request.read_options));
+  std::optional<std::vector<idx_t>> ids;
+  if (request.ids_path) {
+    KILN_ASSIGN_OR_RETURN(ids, ReadIds(*request.ids_path));
+    if (ids->size() != data.n())
+      return InvalidArgumentError("--ids {}: has {} ids but {} has {} vectors", *request.ids_path,
+                                  ids->size(), request.input, data.n());
+  }
+  report.n = data.n();
+  report.d = data.d();
+  report.read_seconds = SecondsSince(t);
+  KILN_RETURN_IF_ERROR(ctx.CheckCancelled("read"));
+
+  // Train.
+  IvfTrainParams train_params;
+  train_params.kmeans.sample_rate = request.sample_rate;
+  train_params.kmeans.seed = request.seed;
+  KILN_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, CreateIndex(spec, data.d(), request.metric, train_params));
+  t = std::chrono::steady_clock::now();
+  KILN_RETURN_IF_ERROR(index->Train(data.data(), data.n(), ctx));
+  report.train_seconds = SecondsSince(t);
+  report.n_train = request.sample_rate > 0 ? static_cast<size_t>(data.n() * request.sample_rate) : data.n();
+
+  // Add.
+  t = std::chrono::steady_clock::now();
+  if (ids) {
+    auto* mapped = dynamic_cast<IdMapIndex*>(index.get());
+    if (mapped == nullptr) {
+      index = std::make_unique<IdMapIndex>(std::move(index));
+      mapped = static_cast<IdMapIndex*>(index.get());
+    }
+    KILN_RETURN_IF_ERROR(mapped->AddWithIds(data.data(), ids->data(), data.n(), ctx));
+  } else {
+    KILN_RETURN_IF_ERROR(index->Add(data.data(), data.n(), ctx));
+  }
+  report.add_seconds = SecondsSince(t);
+  report.description = index->Describe();
+  KILN_RETURN_IF_ERROR(ctx.CheckCancelled("add"));
+
+  // Write: index, manifest, then the _SUCCESS marker last.
+  t = std::chrono::steady_clock::now();
+  ctx.Report("write", 0, 1);
+  const fs::path dir(request.output_dir);
+  std::error_code ec;
+  fs::remove(dir / "_SUCCESS", ec);  // an older result stops counting as complete
+  report.index_path = IndexPathInDir(request.output_dir);
+  {
+    KILN_ASSIGN_OR_RETURN(auto sink, AtomicFileSink::Create(report.index_path));
+    KILN_RETURN_IF_ERROR(WriteFaissIndex(*index, *sink));
+    report.index_bytes = sink->position();
+    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("write"));
+    KILN_RETURN_IF_ERROR(sink->Publish());
+  }
+  report.write_seconds = SecondsSince(t);
+  report.total_seconds = SecondsSince(start);
+  KILN_RETURN_IF_ERROR(WriteFileAtomically((dir / "kiln.json").string(), ManifestJson(request, report)));
+  KILN_RETURN_IF_ERROR(WriteFileAtomically((dir / "_SUCCESS").string(), ""));
+  ctx.Report("write", 1, 1);
+  return report;
+}
+
+}  // namespace kiln::job

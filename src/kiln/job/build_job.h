@@ -1,0 +1,54 @@
+// The batch build: vectors in → trained, filled index → a Faiss file out.
+// Output directory layout (what Twitter's Faiss consumers check):
+//   DIR/faiss.index   the index, any Faiss reader loads it
+//   DIR/kiln.json     what was built, from what, how long it took
+//   DIR/_SUCCESS      empty; written last, only when everything above is complete
+// Files are written under temporary names and renamed, so a failed or
+// cancelled build never leaves a half-written file or a _SUCCESS marker.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiln/base/exec_context.h"
+#include "kiln/base/types.h"
+#include "kiln/dataset/vector_reader.h"
+
+namespace kiln::job {
+
+struct BuildRequest {
+  std::string input;                    // vector file spec (see docs/formats/inputs.md)
+  std::optional<std::string> ids_path;  // external int64 ids, one per vector
+  std::string factory = "Flat";         // Faiss factory string
+  Metric metric = Metric::kL2;
+  double sample_rate = 0;               // (0, 1]: share of vectors used for training
+  uint64_t seed = 1234;
+  ReadOptions read_options;
+  std::string output_dir;
+};
+
+struct BuildReport {
+  std::string description;  // index structure, e.g. "IDMap,IVF256,Flat"
+  size_t n = 0;
+  size_t d = 0;
+  size_t n_train = 0;
+  double read_seconds = 0;
+  double train_seconds = 0;
+  double add_seconds = 0;
+  double write_seconds = 0;
+  double total_seconds = 0;
+  uint64_t index_bytes = 0;
+  std::string index_path;
+  std::vector<std::string> warnings;
+};
+
+// Validates the request (factory string, output directory) before reading any
+// data, then reads, trains, adds and publishes. Errors carry the file, field
+// or value involved; on any error nothing is published.
+StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& ctx);
+
+// Path of the index file inside a build output directory.
+std::string IndexPathInDir(const std::string& dir);
+
+}  // namespace kiln::job

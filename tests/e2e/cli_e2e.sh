@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# End-to-end test of the kiln CLI: build → search → eval on Fashion-MNIST with
+# a recall floor, Debian's Faiss loading the output, and bad inputs (exit
+# codes, the message, and that no _SUCCESS or stray file appears).
+# usage: cli_e2e.sh PATH/TO/kiln
+set -u
+kiln=$1
+here=$(cd "$(dirname "$0")" && pwd)
+py=/usr/bin/python3   # Debian's interpreter: numpy + faiss 1.7.3
+fm=/usr/share/datasets/fashion-mnist
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+ok() { echo "ok   - $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL - $1"; failed=$((failed + 1)); }
+# expect NAME EXIT_CODE PATTERN -- command...: checks exit code and stderr.
+expect() {
+  local name=$1 code=$2 pattern=$3
+  shift 4
+  "$@" >"$work/out.txt" 2>"$work/err.txt"
+  local rc=$?
+  if [[ $rc -ne $code ]]; then bad "$name: exit $rc, expected $code; stderr: $(head -c 400 "$work/err.txt")"; return; fi
+  if ! grep -qE -- "$pattern" "$work/err.txt" "$work/out.txt"; then
+    bad "$name: output does not match /$pattern/: $(head -c 400 "$work/err.txt")"; return
+  fi
+  ok "$name"
+}
+no_success() { # DIR: neither _SUCCESS nor faiss.index nor temp files
+  if [[ -e $1/_SUCCESS || -e $1/faiss.index ]] || ls "$1" 2>/dev/null | grep -q '\.tmp\.'; then
+    bad "$2: output directory has leftovers: $(ls "$1")"
+  else ok "$2: nothing published"; fi
+}
+
+$py "$here/make_inputs.py" "$work" || { echo "cannot create inputs"; exit 1; }
+
+# --- Fashion-MNIST: build, search, eval, Faiss cross-check ---------------------
+if [[ -f $fm/train-images-idx3-ubyte.gz ]]; then
+  $py -c "import numpy as np, gzip; b=gzip.open('$fm/t10k-images-idx3-ubyte.gz').read(); \
+np.save('$work/fq.npy', np.frombuffer(b, np.uint8, offset=16).reshape(-1, 784)[:500].astype('float32'))"
+  for factory in "IVF256,Flat" "Flat"; do
+    dir="$work/fm_${factory//,/_}"
+    expect "build $factory on Fashion-MNIST" 0 "built .*n=60000, d=784" -- \
+      "$kiln" build --input "$fm/train-images-idx3-ubyte.gz" --factory "$factory" --metric l2 --output "$dir"
+    [[ -f $dir/_SUCCESS && -f $dir/faiss.index && -f $dir/kiln.json ]] && ok "$factory: _SUCCESS, faiss.index, kiln.json" || bad "$factory: missing outputs"
+    expect "search $factory" 0 "searched 500 queries" -- \
+      "$kiln" search --index "$dir" --queries "$work/fq.npy" -k 10 --nprobe 16 --output "$work/hits.npy"
+    if $py "$here/faiss_check.py" "$dir/faiss.index" "$work/fq.npy" "$work/hits.npy" 10 16 >"$work/fc.txt" 2>&1; then
+      ok "$factory: Debian's Faiss loads it and returns kiln's top-10 ($(cat "$work/fc.txt"))"
+    else bad "$factory: Faiss cross-check: $(tail -3 "$work/fc.txt")"; fi
+  done
+  # Recall floor: IVF256 at nprobe 16 (Faiss reaches ~0.97 here).
+  expect "eval IVF256 recall@10 >= 0.95 at nprobe 16" 0 " 16 +0\.9[5-9]| 16 +1\.0" -- \
+    "$kiln" eval --index "$work/fm_IVF256_Flat" --base "$fm/train-images-idx3-ubyte.gz" \
+    --queries "$work/fq.npy" -k 10 --nprobe 1,4,16 --min-recall 0.95
+  expect "eval Flat is exact" 0 " 1 +1\.0000" -- \
+    "$kiln" eval --index "$work/fm_Flat" --base "$fm/train-images-idx3-ubyte.gz" --queries "$work/fq.npy" -k 10
+  expect "inspect shows the IVF structure" 0 "nlist.*256" -- "$kiln" inspect "$work/fm_IVF256_Flat/faiss.index"
+else
+  bad "Fashion-MNIST not installed at $fm (scripts/setup installs dataset-fashion-mnist)"
+fi
+
+# --- ids, cosine, small builds ---------------------------------------------------
+expect "build with --ids and cosine" 0 "built " -- \
+  "$kiln" build --input "$work/good.npy" --ids "$work/ids.npy" --factory IVF8,Flat --metric cosine --output "$work/ids_out"
+expect "search returns external ids" 0 "searched 20" -- \
+  "$kiln" search --index "$work/ids_out" --queries "$work/queries.npy" -k 5 --nprobe 8 --output "$work/ids_hits.npy"
+$py -c "import numpy as np,sys; h=np.load('$work/ids_hits.npy'); sys.exit(0 if (h[:,0]==np.arange(20)*7+1000).all() else 1)" \
+  && ok "top-1 of each query is its own external id" || bad "external ids not returned"
+$py "$here/faiss_check.py" "$work/ids_out/faiss.index" "$work/queries.npy" "$work/ids_hits.npy" 5 8 >/dev/null 2>&1 \
+  && ok "Faiss agrees on IDMap+IVF cosine output" || bad "Faiss disagrees on IDMap+IVF cosine output"
+
+# --- bad input: clear message, right exit code, nothing published ----------------
+expect "unknown factory string exits 2" 2 "HNSW|not supported|expected" -- \
+  "$kiln" build --input "$work/good.npy" --factory "IVF,Flat" --output "$work/b1"
+no_success "$work/b1" "unknown factory"
+expect "trailing garbage in factory exits 2" 2 "factory" -- \
+  "$kiln" build --input "$work/good.npy" --factory "IVF8,Flat,junk" --output "$work/b1b"
+expect "NaN row is named" 1 "row 123" -- \
+  "$kiln" build --input "$work/nan.npy" --factory Flat --output "$work/b2"
+no_success "$work/b2" "NaN input"
+expect "NaN rows can be skipped" 0 "n=499" -- \
+  "$kiln" build --input "$work/nan.npy" --factory Flat --non-finite skip --output "$work/b2s"
+expect "truncated .npy names the sizes" 1 "truncated.npy" -- \
+  "$kiln" build --input "$work/truncated.npy" --factory Flat --output "$work/b3"
+no_success "$work/b3" "truncated input"
+expect "mis-sized .fvecs row is named" 1 "missized.fvecs.*(row 1|offset)" -- \
+  "$kiln" build --input "$work/missized.fvecs" --factory Flat --output "$work/b4"
+expect "empty input" 1 "no vectors|empty" -- \
+  "$kiln" build --input "$work/empty.npy" --factory Flat --output "$work/b5"
+no_success "$work/b5" "empty input"
+expect "nlist > n" 1 "500.*1000|1000.*500" -- \
+  "$kiln" build --input "$work/good.npy" --factory IVF1000,Flat --output "$work/b6"
+no_success "$work/b6" "nlist > n"
+expect "ids count mismatch" 1 "10 ids" -- \
+  "$kiln" build --input "$work/good.npy" --ids "$work/ids_short.npy" --factory Flat --output "$work/b7"
+expect "missing input file" 1 "no such file" -- \
+  "$kiln" build --input "$work/nope.npy" --factory Flat --output "$work/b8"
+mkdir -p "$work/ro" && chmod 555 "$work/ro"
+if [[ $(id -u) -eq 0 ]]; then
+  # root ignores directory permissions: use a path under a regular file instead.
+  touch "$work/afile"
+  expect "unwritable output directory" 1 "afile" -- \
+    "$kiln" build --input "$work/good.npy" --factory Flat --output "$work/afile/sub"
+else
+  expect "unwritable output directory" 1 "not writable|Permission" -- \
+    "$kiln" build --input "$work/good.npy" --factory Flat --output "$work/ro/out"
+fi
+expect "k larger than n pads with -1" 0 "searched" -- \
+  "$kiln" search --index "$work/ids_out" --queries "$work/queries.npy" -k 600 --nprobe 8 --output "$work/big.npy"
+$py -c "import numpy as np,sys; h=np.load('$work/big.npy'); sys.exit(0 if (h[:,500:]==-1).all() and (h[:,:500]>=0).all() else 1)" \
+  && ok "k > n: first n results valid, the rest -1" || bad "k > n padding"
+expect "dimension mismatch on search" 1 "dimension 784.*d = 16" -- \
+  "$kiln" search --index "$work/ids_out" --queries "$work/fq.npy" -k 5 --output "$work/x.npy"
+expect "bad flag exits 2" 2 "" -- "$kiln" build --input "$work/good.npy" --no-such-flag
+expect "--help shows examples" 0 "Examples" -- "$kiln" --help
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
