@@ -70,12 +70,13 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
   auto t = std::chrono::steady_clock::now();
   ctx.Report("read", 0, 1);
   KILN_ASSIGN_OR_RETURN(Dataset data, ReadVectors(request.input, request.read_options));
-  std::optional<std::vector<idx_t>> ids;
   if (request.ids_path) {
-    KILN_ASSIGN_OR_RETURN(ids, ReadIds(*request.ids_path));
-    if (ids->size() != data.n())
+    KILN_ASSIGN_OR_RETURN(std::vector<idx_t> ids, ReadIds(*request.ids_path));
+    // One id per row of the input file, also when --non-finite skip dropped rows.
+    if (data.source_rows().empty() && ids.size() != data.n())
       return InvalidArgumentError("--ids {}: has {} ids but {} has {} vectors", *request.ids_path,
-                                  ids->size(), request.input, data.n());
+                                  ids.size(), request.input, data.n());
+    KILN_RETURN_IF_ERROR(data.SetIdsBySourceRow(ids).WithContext(fmt::format("--ids {}", *request.ids_path)));
   }
   report.n = data.n();
   report.d = data.d();
@@ -94,13 +95,13 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
 
   // Add.
   t = std::chrono::steady_clock::now();
-  if (ids) {
+  if (data.has_ids()) {
     auto* mapped = dynamic_cast<IdMapIndex*>(index.get());
     if (mapped == nullptr) {
       index = std::make_unique<IdMapIndex>(std::move(index));
       mapped = static_cast<IdMapIndex*>(index.get());
     }
-    KILN_RETURN_IF_ERROR(mapped->AddWithIds(data.data(), ids->data(), data.n(), ctx));
+    KILN_RETURN_IF_ERROR(mapped->AddWithIds(data.data(), data.ids().data(), data.n(), ctx));
   } else {
     KILN_RETURN_IF_ERROR(index->Add(data.data(), data.n(), ctx));
   }
