@@ -1,5 +1,7 @@
 // Microbenchmarks of the distance kernels, per SIMD level supported by this
-// CPU. Names: <kernel>/<level>/d:<d>[/n:<rows>]. Data sits in L1/L2 except
+// CPU. Names: <kernel>/<level>/d:<d>[/n:<rows>][/misaligned]. Vectors are
+// 64-byte aligned (kiln's AlignedBuffer) unless "misaligned" (4 bytes past a
+// cache line, so every AVX-512 load splits a line). Data sits in L1/L2 except
 // for the subset kernel, which gathers random rows of a 512 MiB base.
 //   kiln_simd_benchmark --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "kiln/base/aligned_buffer.h"
 #include "kiln/simd/distances.h"
 #include "kiln/simd/simd_level.h"
 
@@ -22,17 +25,22 @@ constexpr size_t kSubsetRows = 256;
 constexpr size_t kSubsetBaseRows = size_t{1} << 20;  // 512 MiB at d = 128: past the LLC
 constexpr size_t kSubsetDim = 128;
 
-std::vector<float> RandomFloats(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
+// n random floats starting `offset` floats into a 64-byte aligned buffer.
+struct RandomFloats {
+  RandomFloats(size_t n, uint32_t seed, size_t offset = 0) : buffer(n + offset), offset(offset) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    for (float& x : buffer) x = dist(rng);
+  }
+  float* data() { return buffer.data() + offset; }
 
-void BM_L2Sqr(benchmark::State& state, SimdLevel level, size_t d) {
+  AlignedBuffer<float> buffer;
+  size_t offset;
+};
+
+void BM_L2Sqr(benchmark::State& state, SimdLevel level, size_t d, size_t offset) {
   const DistanceKernels& k = KernelsFor(level);
-  std::vector<float> a = RandomFloats(d, 1), b = RandomFloats(d, 2);
+  RandomFloats a(d, 1, offset), b(d, 2, offset);
   for (auto _ : state) {
     const float* pa = a.data();
     const float* pb = b.data();
@@ -46,7 +54,7 @@ void BM_L2Sqr(benchmark::State& state, SimdLevel level, size_t d) {
 
 void BM_L2SqrToMany(benchmark::State& state, SimdLevel level, size_t d, size_t n) {
   const DistanceKernels& k = KernelsFor(level);
-  std::vector<float> q = RandomFloats(d, 1), base = RandomFloats(n * d, 2);
+  RandomFloats q(d, 1), base(n * d, 2);
   std::vector<float> out(n);
   for (auto _ : state) {
     k.l2sqr_to_many(q.data(), base.data(), n, d, out.data());
@@ -57,9 +65,9 @@ void BM_L2SqrToMany(benchmark::State& state, SimdLevel level, size_t d, size_t n
 
 void BM_L2SqrToSubset(benchmark::State& state, SimdLevel level, size_t d) {
   const DistanceKernels& k = KernelsFor(level);
-  std::vector<float> q = RandomFloats(d, 1), block = RandomFloats(size_t{1} << 16, 2);
-  std::vector<float> base(kSubsetBaseRows * d);
-  for (size_t i = 0; i < base.size(); ++i) base[i] = block[i & 0xffff];
+  RandomFloats q(d, 1), block(size_t{1} << 16, 2);
+  AlignedBuffer<float> base(kSubsetBaseRows * d);
+  for (size_t i = 0; i < base.size(); ++i) base[i] = block.data()[i & 0xffff];
   std::mt19937 rng(3);
   std::uniform_int_distribution<int64_t> pick(0, kSubsetBaseRows - 1);
   // Many id lists, used in turn, so the gathered rows are mostly not cached.
@@ -82,7 +90,9 @@ void RegisterAll() {
     const std::string name(SimdLevelName(level));
     for (size_t d : kDims) {
       const std::string dim = "/d:" + std::to_string(d);
-      benchmark::RegisterBenchmark(("l2sqr/" + name + dim).c_str(), BM_L2Sqr, level, d);
+      benchmark::RegisterBenchmark(("l2sqr/" + name + dim).c_str(), BM_L2Sqr, level, d, 0);
+      benchmark::RegisterBenchmark(("l2sqr/" + name + dim + "/misaligned").c_str(), BM_L2Sqr, level,
+                                   d, 1);
       for (size_t n : kManyRowCounts) {
         benchmark::RegisterBenchmark(
             ("l2sqr_to_many/" + name + dim + "/n:" + std::to_string(n)).c_str(), BM_L2SqrToMany,
