@@ -29,15 +29,15 @@ SimdLevel DetectedSimdLevel() {
   return SimdLevel::kScalar;
 }
 
+SimdLevel ResolveSimdLevel(SimdLevel detected, const char* env) {
+  if (env == nullptr) return detected;
+  std::optional<SimdLevel> requested = ParseSimdLevel(env);
+  if (!requested) return detected;
+  return *requested < detected ? *requested : detected;
+}
+
 SimdLevel ActiveSimdLevel() {
-  static const SimdLevel level = [] {
-    SimdLevel detected = DetectedSimdLevel();
-    const char* env = std::getenv("KILN_SIMD");
-    if (env == nullptr) return detected;
-    auto requested = ParseSimdLevel(env);
-    if (!requested) return detected;
-    return *requested < detected ? *requested : detected;
-  }();
+  static const SimdLevel level = ResolveSimdLevel(DetectedSimdLevel(), std::getenv("KILN_SIMD"));
   return level;
 }
 

@@ -18,4 +18,9 @@ SimdLevel DetectedSimdLevel();
 // KILN_SIMD=scalar|avx2|avx512 (a request above what the CPU has is capped).
 SimdLevel ActiveSimdLevel();
 
+// The rule ActiveSimdLevel() applies, exposed for tests: `env` is the value of
+// KILN_SIMD (nullptr when unset). An unknown name is ignored (the result is
+// `detected`); a known one is capped at `detected`.
+SimdLevel ResolveSimdLevel(SimdLevel detected, const char* env);
+
 }  // namespace kiln::simd
