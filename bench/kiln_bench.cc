@@ -113,9 +113,9 @@ int main(int argc, char** argv) {
   }
   kiln::Dataset q = kiln::bench::MustRead(queries);
   kiln::IntMatrix truth = kiln::bench::MustReadNeighbors(gt);
-  auto spec = kiln::ParseFactoryString(fmt::format("IVF{},Flat", nlist));
+  auto spec = kiln::index::ParseFactoryString(fmt::format("IVF{},Flat", nlist));
   Check(spec.status());
-  auto index = kiln::CreateIndex(*spec, x.d(), kiln::Metric::kL2, kiln::IvfTrainParams{});
+  auto index = kiln::index::CreateIndex(*spec, x.d(), kiln::Metric::kL2, kiln::index::IvfTrainParams{});
   Check(index.status());
   auto t0 = std::chrono::steady_clock::now();
   Check((*index)->Train(x.data(), x.n(), ctx));
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
   std::vector<float> dist(q.n() * topk);
   std::vector<kiln::idx_t> labels(q.n() * topk);
   for (size_t np : nprobes) {
-    kiln::SearchParams sp;
+    kiln::index::SearchParams sp;
     sp.nprobe = np;
     t0 = std::chrono::steady_clock::now();
     Check((*index)->Search(q.data(), q.n(), topk, sp, dist.data(), labels.data(), ctx));

@@ -23,7 +23,7 @@ int RunBuildCommand(BuildFlags& flags, const GlobalOptions& global) {
   flags.request.metric = *metric;
   // An unparsable or unsupported factory string is a usage error (exit 2),
   // found before any data is read.
-  if (auto spec = ParseFactoryString(flags.request.factory); !spec.ok())
+  if (auto spec = index::ParseFactoryString(flags.request.factory); !spec.ok())
     return ReportError("build", spec.status(), true);
   ReadOptions& read = flags.request.read_options;
   if (flags.dimension > 0) read.dimension = flags.dimension;

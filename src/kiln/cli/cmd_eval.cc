@@ -41,8 +41,8 @@ int RunEvalCommand(const EvalFlags& flags, const GlobalOptions& global) {
   CliContext run(global);
   auto loaded = job::LoadIndex(flags.index);
   if (!loaded.ok()) return ReportError("eval", loaded.status(), false);
-  const Index& index = *loaded->index;
-  Metric metric = loaded->built_metric.value_or(index.metric());
+  const index::Index& idx = *loaded->index;
+  Metric metric = loaded->built_metric.value_or(idx.metric());
   if (flags.metric) {
     auto m = ParseMetric(*flags.metric);
     if (!m) return ReportError("eval", InvalidArgumentError("--metric: expected l2, ip or cosine, found \"{}\"", *flags.metric), true);
@@ -53,9 +53,9 @@ int RunEvalCommand(const EvalFlags& flags, const GlobalOptions& global) {
   auto queries = ReadVectors(flags.queries, ReadOptions{});
   if (!queries.ok()) return ReportError("eval", queries.status(), false);
   for (const auto* set : {&*base, &*queries}) {
-    if (set->d() != index.d())
+    if (set->d() != idx.d())
       return ReportError("eval", InvalidArgumentError("{}: vectors have dimension {} but the index has d = {}",
-                                                      set == &*base ? flags.base : flags.queries, set->d(), index.d()),
+                                                      set == &*base ? flags.base : flags.queries, set->d(), idx.d()),
                          false);
   }
   std::vector<idx_t> ids;
@@ -84,17 +84,17 @@ int RunEvalCommand(const EvalFlags& flags, const GlobalOptions& global) {
 
   run.progress().Finish();
   fmt::print("index {} ({}), {} queries, k={}, metric {}; exact search {:.0f} QPS ({} threads)\n",
-             loaded->path, index.Describe(), nq, k, MetricName(metric), nq / std::max(exact_seconds, 1e-9),
+             loaded->path, idx.Describe(), nq, k, MetricName(metric), nq / std::max(exact_seconds, 1e-9),
              run.pool().num_threads());
   fmt::print("{:>8} {:>10} {:>12}\n", "nprobe", "recall@" + std::to_string(k), "QPS");
   std::vector<float> dist(nq * k);
   std::vector<idx_t> found(nq * k);
   double last_recall = 0;
   for (size_t nprobe : flags.nprobe) {
-    SearchParams params;
+    index::SearchParams params;
     params.nprobe = nprobe;
     t0 = std::chrono::steady_clock::now();
-    s = index.Search(queries->data(), nq, k, params, dist.data(), found.data(), run.ctx());
+    s = idx.Search(queries->data(), nq, k, params, dist.data(), found.data(), run.ctx());
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!s.ok()) return ReportError("eval", s, false);
     last_recall = RecallAtK(truth, found, nq, k);

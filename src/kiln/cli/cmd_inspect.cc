@@ -16,7 +16,7 @@ void AddInspectCommand(CLI::App& app, const GlobalOptions&, int& exit_code) {
       exit_code = ReportError("inspect", mapped.status(), false);
       return;
     }
-    auto text = DescribeFaissFile(mapped->file->data(), mapped->file->size(), mapped->path);
+    auto text = format::DescribeFaissFile(mapped->file->data(), mapped->file->size(), mapped->path);
     if (!text.ok()) {
       exit_code = ReportError("inspect", text.status(), false);
       return;

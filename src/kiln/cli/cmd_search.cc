@@ -34,19 +34,19 @@ int RunSearchCommand(const SearchFlags& flags, const GlobalOptions& global) {
   if (!loaded.ok()) return ReportError("search", loaded.status(), false);
   auto queries = ReadVectors(flags.queries, ReadOptions{});
   if (!queries.ok()) return ReportError("search", queries.status(), false);
-  const Index& index = *loaded->index;
-  if (queries->d() != index.d())
+  const index::Index& idx = *loaded->index;
+  if (queries->d() != idx.d())
     return ReportError("search",
                        InvalidArgumentError("{}: queries have dimension {} but the index {} has d = {}",
-                                            flags.queries, queries->d(), loaded->path, index.d()),
+                                            flags.queries, queries->d(), loaded->path, idx.d()),
                        false);
   const size_t nq = queries->n();
   std::vector<float> distances(nq * flags.k);
   std::vector<idx_t> labels(nq * flags.k);
-  SearchParams params;
+  index::SearchParams params;
   params.nprobe = flags.nprobe;
   auto t0 = std::chrono::steady_clock::now();
-  Status s = index.Search(queries->data(), nq, flags.k, params, distances.data(), labels.data(), run.ctx());
+  Status s = idx.Search(queries->data(), nq, flags.k, params, distances.data(), labels.data(), run.ctx());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   run.progress().Finish();
   if (!s.ok()) return ReportError("search", s, false);
@@ -54,7 +54,7 @@ int RunSearchCommand(const SearchFlags& flags, const GlobalOptions& global) {
   s = WriteNpy(flags.output, reinterpret_cast<const int64_t*>(labels.data()), nq, flags.k);
   if (s.ok()) s = WriteNpy(DistancesPath(flags.output), distances.data(), nq, flags.k);
   if (!s.ok()) return ReportError("search", s, false);
-  const char* kind = IsSimilarity(index.metric()) ? "inner products, larger is better"
+  const char* kind = IsSimilarity(idx.metric()) ? "inner products, larger is better"
                                                   : "squared L2 distances, smaller is better";
   fmt::print("searched {} queries (k={}, nprobe={}) in {:.3f} s ({:.0f} QPS)\n", nq, flags.k, flags.nprobe,
              seconds, seconds > 0 ? nq / seconds : 0.0);

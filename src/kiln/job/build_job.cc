@@ -61,7 +61,7 @@ std::string IndexPathInDir(const std::string& dir) { return (fs::path(dir) / "fa
 StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& ctx) {
   const auto start = std::chrono::steady_clock::now();
   BuildReport report;
-  KILN_ASSIGN_OR_RETURN(IndexSpec spec, ParseFactoryString(request.factory));
+  KILN_ASSIGN_OR_RETURN(index::IndexSpec spec, index::ParseFactoryString(request.factory));
   if (request.sample_rate < 0 || request.sample_rate > 1)
     return InvalidArgumentError("--sample-rate: expected a value in (0, 1], found {}", request.sample_rate);
   KILN_RETURN_IF_ERROR(PrepareOutputDir(request.output_dir));
@@ -84,29 +84,30 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
   KILN_RETURN_IF_ERROR(ctx.CheckCancelled("read"));
 
   // Train.
-  IvfTrainParams train_params;
+  index::IvfTrainParams train_params;
   train_params.kmeans.sample_rate = request.sample_rate;
   train_params.kmeans.seed = request.seed;
-  KILN_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, CreateIndex(spec, data.d(), request.metric, train_params));
+  KILN_ASSIGN_OR_RETURN(std::unique_ptr<index::Index> built,
+                        index::CreateIndex(spec, data.d(), request.metric, train_params));
   t = std::chrono::steady_clock::now();
-  KILN_RETURN_IF_ERROR(index->Train(data.data(), data.n(), ctx));
+  KILN_RETURN_IF_ERROR(built->Train(data.data(), data.n(), ctx));
   report.train_seconds = SecondsSince(t);
   report.n_train = request.sample_rate > 0 ? static_cast<size_t>(data.n() * request.sample_rate) : data.n();
 
   // Add.
   t = std::chrono::steady_clock::now();
   if (data.has_ids()) {
-    auto* mapped = dynamic_cast<IdMapIndex*>(index.get());
+    auto* mapped = dynamic_cast<index::IdMapIndex*>(built.get());
     if (mapped == nullptr) {
-      index = std::make_unique<IdMapIndex>(std::move(index));
-      mapped = static_cast<IdMapIndex*>(index.get());
+      built = std::make_unique<index::IdMapIndex>(std::move(built));
+      mapped = static_cast<index::IdMapIndex*>(built.get());
     }
     KILN_RETURN_IF_ERROR(mapped->AddWithIds(data.data(), data.ids().data(), data.n(), ctx));
   } else {
-    KILN_RETURN_IF_ERROR(index->Add(data.data(), data.n(), ctx));
+    KILN_RETURN_IF_ERROR(built->Add(data.data(), data.n(), ctx));
   }
   report.add_seconds = SecondsSince(t);
-  report.description = index->Describe();
+  report.description = built->Describe();
   KILN_RETURN_IF_ERROR(ctx.CheckCancelled("add"));
 
   // Write: index, manifest, then the _SUCCESS marker last.
@@ -118,7 +119,7 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
   report.index_path = IndexPathInDir(request.output_dir);
   {
     KILN_ASSIGN_OR_RETURN(auto sink, AtomicFileSink::Create(report.index_path));
-    KILN_RETURN_IF_ERROR(WriteFaissIndex(*index, *sink));
+    KILN_RETURN_IF_ERROR(format::WriteFaissIndex(*built, *sink));
     report.index_bytes = sink->position();
     KILN_RETURN_IF_ERROR(ctx.CheckCancelled("write"));
     KILN_RETURN_IF_ERROR(sink->Publish());

@@ -40,7 +40,7 @@ StatusOr<LoadedIndex> MapIndexFile(const std::string& path) {
 StatusOr<LoadedIndex> LoadIndex(const std::string& path) {
   KILN_ASSIGN_OR_RETURN(LoadedIndex loaded, MapIndexFile(path));
   KILN_ASSIGN_OR_RETURN(loaded.index,
-                        ReadFaissIndex(loaded.file->data(), loaded.file->size(), loaded.path));
+                        format::ReadFaissIndex(loaded.file->data(), loaded.file->size(), loaded.path));
   return loaded;
 }
 

@@ -14,7 +14,7 @@ namespace kiln::job {
 struct LoadedIndex {
   std::string path;                    // the index file actually read
   std::shared_ptr<MappedFile> file;    // its bytes
-  std::unique_ptr<Index> index;
+  std::unique_ptr<index::Index> index;
   // The metric the build was asked for when a kiln.json sits next to the
   // file (Faiss files cannot say "cosine": it is stored as inner product).
   std::optional<Metric> built_metric;
