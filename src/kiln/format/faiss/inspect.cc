@@ -1,0 +1,129 @@
+#include "kiln/format/faiss/inspect.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "kiln/format/faiss/fourcc.h"
+#include "kiln/format/faiss/records.h"
+
+namespace kiln::format {
+namespace {
+
+// First list sizes printed for IVF indexes.
+constexpr uint64_t kShownListSizes = 8;
+
+std::string_view ClassName(uint32_t fourcc) {
+  if (fourcc == kFourccFlatL2) return "IndexFlatL2";
+  if (fourcc == kFourccFlatIP) return "IndexFlatIP";
+  if (fourcc == kFourccFlat) return "IndexFlat";
+  if (fourcc == kFourccIvfFlat) return "IndexIVFFlat";
+  if (fourcc == kFourccIdMap) return "IndexIDMap";
+  if (fourcc == kFourccIdMap2) return "IndexIDMap2";
+  return "unknown";
+}
+
+std::string_view DirectMapName(uint8_t type) {
+  switch (type) {
+    case 0:
+      return "NoMap";
+    case 1:
+      return "Array";
+    default:
+      return "Hashtable";
+  }
+}
+
+class Describer {
+ public:
+  void Record(const IndexRecord& r, int depth) {
+    const std::string pad(2 * depth, ' ');
+    Line(pad, "{} {} at offset {}, {} bytes", FourccName(r.fourcc), ClassName(r.fourcc), r.offset,
+         r.end - r.offset);
+    const FaissIndexHeader& h = r.header;
+    Line(pad, "  d {}, ntotal {}, metric {} ({}), is_trained {}", h.d, h.ntotal,
+         FaissMetricName(h.metric_type), h.metric_type, h.is_trained ? 1 : 0);
+    if (h.metric_type > 1) Line(pad, "  metric_arg {}", h.metric_arg);
+    if (const auto* ivf = std::get_if<IvfRecord>(&r.body)) {
+      Ivf(*ivf, pad, depth);
+    } else if (const auto* map = std::get_if<IdMapRecord>(&r.body)) {
+      Line(pad, "  inner:");
+      Record(*map->inner, depth + 2);
+      IdMap(*map, pad);
+    }
+  }
+
+  std::string Release() { return std::move(out_); }
+
+  template <typename... Args>
+  void Line(std::string_view pad, fmt::format_string<Args...> format, Args&&... args) {
+    out_ += pad;
+    out_ += fmt::format(format, std::forward<Args>(args)...);
+    out_ += '\n';
+  }
+
+ private:
+  void Ivf(const IvfRecord& ivf, const std::string& pad, int depth) {
+    Line(pad, "  nlist {}, nprobe {}, direct map {} ({} entries)", ivf.nlist, ivf.nprobe,
+         DirectMapName(ivf.direct_map_type), ivf.direct_map_size);
+    Line(pad, "  quantizer:");
+    Record(*ivf.quantizer, depth + 2);
+    const InvertedListsRecord& lists = ivf.lists;
+    Line(pad, "  inverted lists ilar at offset {}: code_size {}, layout {}", lists.offset,
+         lists.code_size, FourccName(lists.layout));
+    const uint64_t nonempty = lists.lists.size();
+    uint64_t min = nonempty < lists.nlist ? 0 : std::numeric_limits<uint64_t>::max(), max = 0;
+    for (const ListView& l : lists.lists) {
+      min = std::min(min, l.size);
+      max = std::max(max, l.size);
+    }
+    Line(pad, "    list sizes: min {}, max {}, mean {:.1f}, empty {} of {}", min, max,
+         double(lists.total_size()) / double(lists.nlist), lists.nlist - nonempty, lists.nlist);
+    std::string first;
+    auto it = lists.lists.begin();
+    const uint64_t shown = std::min(kShownListSizes, lists.nlist);
+    for (uint64_t i = 0; i < shown; ++i) {
+      while (it != lists.lists.end() && it->list_no < i) ++it;
+      const uint64_t size = it != lists.lists.end() && it->list_no == i ? it->size : 0;
+      first += fmt::format("{}{}", i == 0 ? "" : " ", size);
+    }
+    Line(pad, "    first list sizes: {}{}", first, shown < lists.nlist ? " ..." : "");
+  }
+
+  void IdMap(const IdMapRecord& map, const std::string& pad) {
+    if (map.count == 0) {
+      Line(pad, "  id_map at offset {}: 0 ids", map.id_map_offset);
+      return;
+    }
+    int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min(),
+            prev = 0;
+    bool sorted = true;
+    for (uint64_t i = 0; i < map.count; ++i) {
+      const int64_t id = LoadI64(map.ids + i * sizeof(int64_t));
+      if (i > 0 && id < prev) sorted = false;
+      lo = std::min(lo, id);
+      hi = std::max(hi, id);
+      prev = id;
+    }
+    Line(pad, "  id_map at offset {}: {} ids, sorted {}, range [{}, {}]", map.id_map_offset,
+         map.count, sorted ? "yes" : "no", lo, hi);
+  }
+
+  std::string out_;
+};
+
+}  // namespace
+
+StatusOr<std::string> DescribeFaissFile(const uint8_t* data, size_t size,
+                                        std::string_view source_name) {
+  FaissReader reader(data, size, source_name);
+  KILN_ASSIGN_OR_RETURN(std::unique_ptr<IndexRecord> record, ParseIndexRecord(reader));
+  Describer describer;
+  describer.Line("", "{}: {} bytes", source_name, size);
+  describer.Record(*record, 0);
+  if (reader.remaining() > 0)
+    describer.Line("", "warning: {} trailing bytes after the index at offset {}",
+                   reader.remaining(), reader.offset());
+  return describer.Release();
+}
+
+}  // namespace kiln::format

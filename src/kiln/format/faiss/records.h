@@ -1,0 +1,98 @@
+// Parsed, zero-copy views of the Faiss records kiln reads (internal to
+// kiln_format). Parsing walks the bytes once, checking every size against
+// what remains, and keeps pointers into the caller's buffer instead of
+// copying vectors, codes or ids: ReadFaissIndex builds kiln indexes from
+// these views and DescribeFaissFile prints them without materialising lists.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include "kiln/format/faiss/faiss_io.h"
+#include "kiln/format/faiss/index_header.h"
+
+namespace kiln::format {
+
+struct IndexRecord;
+
+// IxF2 / IxFI / IxFl.
+struct FlatRecord {
+  const uint8_t* vectors = nullptr;  // ntotal·d float32, unaligned
+};
+
+// One non-empty inverted list.
+struct ListView {
+  uint64_t list_no = 0;
+  uint64_t size = 0;
+  const uint8_t* codes = nullptr;  // size·code_size bytes
+  const uint8_t* ids = nullptr;    // size int64, unaligned
+};
+
+// "ilar" ArrayInvertedLists.
+struct InvertedListsRecord {
+  size_t offset = 0;
+  uint64_t nlist = 0;
+  uint64_t code_size = 0;
+  uint32_t layout = 0;          // kFourccListsFull or kFourccListsSparse
+  std::vector<ListView> lists;  // non-empty lists, ascending list_no
+  uint64_t total_size() const;
+};
+
+// IwFl.
+struct IvfRecord {
+  uint64_t nlist = 0;
+  uint64_t nprobe = 0;
+  std::unique_ptr<IndexRecord> quantizer;
+  uint8_t direct_map_type = 0;  // 0 NoMap, 1 Array, 2 Hashtable (skipped)
+  uint64_t direct_map_size = 0;
+  InvertedListsRecord lists;
+};
+
+// IxMp / IxM2.
+struct IdMapRecord {
+  std::unique_ptr<IndexRecord> inner;
+  size_t id_map_offset = 0;
+  uint64_t count = 0;
+  const uint8_t* ids = nullptr;  // count int64, unaligned
+};
+
+struct IndexRecord {
+  uint32_t fourcc = 0;
+  size_t offset = 0;  // of the fourcc
+  size_t end = 0;     // one past the last byte
+  FaissIndexHeader header;
+  std::variant<FlatRecord, IvfRecord, IdMapRecord> body;
+};
+
+// Nesting deeper than this (IDMap of IDMap of ...) is rejected as corrupt.
+inline constexpr int kMaxRecordDepth = 8;
+
+// Parses the record at the reader's position (fourcc, header, body).
+// DataLoss for corrupt or truncated bytes, Unimplemented for records this
+// reader does not know.
+StatusOr<std::unique_ptr<IndexRecord>> ParseIndexRecord(FaissReader& reader, int depth = 0);
+
+// Bodies, after fourcc and header (read_flat.cc, read_ivf_flat.cc, read_id_map.cc).
+StatusOr<FlatRecord> ParseFlatBody(FaissReader& reader, const FaissIndexHeader& header);
+StatusOr<IvfRecord> ParseIvfFlatBody(FaissReader& reader, const FaissIndexHeader& header,
+                                     int depth);
+StatusOr<IdMapRecord> ParseIdMapBody(FaissReader& reader, const FaissIndexHeader& header,
+                                     int depth);
+StatusOr<InvertedListsRecord> ParseInvertedLists(FaissReader& reader);
+
+// The uint64 at p (unaligned).
+inline uint64_t LoadU64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline int64_t LoadI64(const uint8_t* p) {
+  int64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+}  // namespace kiln::format

@@ -1,0 +1,18 @@
+// WriteFaissIndex: the one place that maps kiln index types to Faiss records.
+#include "kiln/format/faiss/faiss_writer.h"
+#include "kiln/format/faiss/writers.h"
+
+namespace kiln::format {
+
+Status WriteFaissIndex(const index::Index& index, ByteSink& sink) {
+  if (const auto* id_map = dynamic_cast<const index::IdMapIndex*>(&index))
+    return WriteIdMap(*id_map, sink);
+  if (const auto* ivf = dynamic_cast<const index::IvfFlatIndex*>(&index))
+    return WriteIvfFlat(*ivf, sink);
+  if (const auto* flat = dynamic_cast<const index::FlatIndex*>(&index))
+    return WriteFlat(*flat, sink);
+  return UnimplementedError("write Faiss index: no Faiss layout for index \"{}\"",
+                            index.Describe());
+}
+
+}  // namespace kiln::format

@@ -1,0 +1,81 @@
+// IvfFlatIndex::Search: coarse k-NN over the centroids picks nprobe lists per
+// query; the lists are scanned with the SIMD one-to-many kernels into a
+// bounded top-k. Parallel over queries; cancellation is polled per block.
+#include <algorithm>
+#include <vector>
+
+#include "kiln/index/ivf_flat_index.h"
+#include "kiln/index/prepared_vectors.h"
+#include "kiln/linalg/topk.h"
+#include "kiln/simd/distances.h"
+
+namespace kiln::index {
+namespace {
+// Queries per coarse-search block (between cancellation polls).
+constexpr size_t kQueryBlock = 1024;
+// List entries per kernel call: the scratch distances stay in L1/L2 cache.
+constexpr size_t kScanBlock = 1024;
+}  // namespace
+
+void IvfFlatIndex::ScanLists(const float* query, const idx_t* probes, size_t nprobe, size_t k,
+                             float* scratch, float* distances, idx_t* labels) const {
+  const simd::DistanceKernels& kernels = simd::ActiveKernels();
+  const bool similarity = IsSimilarity(metric());
+  linalg::TopKMin heap(k);  // similarities enter negated
+  for (size_t p = 0; p < nprobe; ++p) {
+    if (probes[p] < 0) continue;
+    const auto list_no = static_cast<size_t>(probes[p]);
+    const size_t size = lists_.list_size(list_no);
+    // Codes are raw float rows in operator-new storage (aligned for float).
+    const auto* rows = reinterpret_cast<const float*>(lists_.codes(list_no));
+    const idx_t* ids = lists_.ids(list_no);
+    for (size_t j0 = 0; j0 < size; j0 += kScanBlock) {
+      const size_t m = std::min(kScanBlock, size - j0);
+      if (similarity) {
+        kernels.inner_product_to_many(query, rows + j0 * d(), m, d(), scratch);
+      } else {
+        kernels.l2sqr_to_many(query, rows + j0 * d(), m, d(), scratch);
+      }
+      float threshold = heap.threshold();
+      for (size_t j = 0; j < m; ++j) {
+        const float v = similarity ? -scratch[j] : scratch[j];
+        if (v < threshold) {
+          heap.Push(v, ids[j0 + j]);
+          threshold = heap.threshold();
+        }
+      }
+    }
+  }
+  heap.Extract(distances, labels);  // missing slots: (+inf, -1)
+  if (similarity) {
+    for (size_t j = 0; j < k; ++j) distances[j] = -distances[j];
+  }
+}
+
+Status IvfFlatIndex::Search(const float* queries, size_t nq, size_t k, const SearchParams& params,
+                            float* distances, idx_t* labels, const ExecContext& ctx) const {
+  KILN_RETURN_IF_ERROR(CheckSearchArgs(queries, nq, k, params, distances, labels));
+  ThreadPool& pool = *ctx.pool;
+  const size_t nprobe = std::min(params.nprobe, nlist());
+  std::vector<float> coarse_dist;
+  std::vector<idx_t> coarse_ids;
+  std::vector<std::vector<float>> scratch(pool.num_threads(), std::vector<float>(kScanBlock));
+  for (size_t q0 = 0; q0 < nq; q0 += kQueryBlock) {
+    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("search"));
+    const size_t mq = std::min(kQueryBlock, nq - q0);
+    PreparedVectors block(queries + q0 * d(), mq, d(), metric(), pool);
+    coarse_dist.resize(mq * nprobe);
+    coarse_ids.resize(mq * nprobe);
+    KILN_RETURN_IF_ERROR(quantizer_->SearchPrepared(block.data(), mq, nprobe, coarse_dist.data(),
+                                                    coarse_ids.data(), ctx));
+    pool.ParallelFor(mq, 16, [&](size_t i0, size_t i1, int worker) {
+      for (size_t i = i0; i < i1; ++i) {
+        ScanLists(block.data() + i * d(), coarse_ids.data() + i * nprobe, nprobe, k,
+                  scratch[worker].data(), distances + (q0 + i) * k, labels + (q0 + i) * k);
+      }
+    });
+  }
+  return OkStatus();
+}
+
+}  // namespace kiln::index
