@@ -21,7 +21,7 @@ void AddInspectCommand(CLI::App& app, const GlobalOptions&, int& exit_code) {
       exit_code = ReportError("inspect", text.status(), false);
       return;
     }
-    fmt::print("{}: {} bytes\n{}", mapped->path, mapped->file->size(), *text);
+    fmt::print("{}", *text);
     if (mapped->built_metric) fmt::print("built with metric: {}\n", MetricName(*mapped->built_metric));
     exit_code = kExitOk;
   });
