@@ -71,19 +71,8 @@ static void RunInline(size_t n, size_t grain, const std::function<void(size_t, s
   for (size_t b = 0; b < n; b += grain) fn(b, std::min(n, b + grain), 0);
 }
 
-void ThreadPool::ParallelFor(size_t n, size_t grain,
-                             const std::function<void(size_t, size_t, int)>& fn) {
-  if (n == 0) return;
-  grain = std::max<size_t>(1, grain);
-  if (num_threads_ == 1 || n <= grain || tls_running_pool == this) {
-    RunInline(n, grain, fn);
-    return;
-  }
+void ThreadPool::Dispatch(Job& job) {
   std::lock_guard<std::mutex> submit(submit_mu_);
-  Job job;
-  job.n = n;
-  job.grain = grain;
-  job.fn = &fn;
   {
     std::lock_guard<std::mutex> lock(mu_);
     job_ = &job;
@@ -97,6 +86,21 @@ void ThreadPool::ParallelFor(size_t n, size_t grain,
   job_ = nullptr;
 }
 
+void ThreadPool::ParallelFor(size_t n, size_t grain,
+                             const std::function<void(size_t, size_t, int)>& fn) {
+  if (n == 0) return;
+  grain = std::max<size_t>(1, grain);
+  if (num_threads_ == 1 || n <= grain || tls_running_pool == this) {
+    RunInline(n, grain, fn);
+    return;
+  }
+  Job job;
+  job.n = n;
+  job.grain = grain;
+  job.fn = &fn;
+  Dispatch(job);
+}
+
 void ThreadPool::ParallelForStatic(size_t n, const std::function<void(size_t, size_t, int)>& fn) {
   if (n == 0) return;
   if (num_threads_ == 1 || tls_running_pool == this) {
@@ -108,22 +112,11 @@ void ThreadPool::ParallelForStatic(size_t n, const std::function<void(size_t, si
     }
     return;
   }
-  std::lock_guard<std::mutex> submit(submit_mu_);
   Job job;
   job.n = n;
   job.is_static = true;
   job.fn = &fn;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    job_ = &job;
-    active_ = num_threads_ - 1;
-    ++generation_;
-  }
-  wake_.notify_all();
-  RunChunks(job, 0);
-  std::unique_lock<std::mutex> lock(mu_);
-  done_.wait(lock, [&] { return active_ == 0; });
-  job_ = nullptr;
+  Dispatch(job);
 }
 
 }  // namespace kiln

@@ -40,6 +40,8 @@ class ThreadPool {
   struct Job;
   void WorkerLoop(int worker);
   void RunChunks(Job& job, int worker);
+  // Runs `job` on every worker and the caller; returns when all are done.
+  void Dispatch(Job& job);
 
   int num_threads_;
   std::vector<std::thread> threads_;
