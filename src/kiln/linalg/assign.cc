@@ -10,6 +10,10 @@
 #include "kiln/linalg/gemm.h"
 #include "kiln/simd/simd_level.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace kiln::linalg {
 namespace {
 
@@ -19,6 +23,68 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 // of the block for the top-2 (the AVX2 / scalar fallback).
 constexpr size_t kPointBlock = 128;
 constexpr size_t kCentroidBlock = 1024;
+
+// A point's running nearest and second-nearest value.
+struct Top2 {
+  float best;
+  float second;
+  idx_t index;
+};
+
+// Folds candidate (v, i) into t, where every candidate already in t has a lower
+// index than i: ties keep t's index.
+inline void Push(Top2& t, float v, idx_t i) {
+  if (v < t.second) {
+    if (v < t.best) {
+      t.second = t.best;
+      t.best = v;
+      t.index = i;
+    } else {
+      t.second = v;
+    }
+  }
+}
+
+// Folds v_j = row[j] + norms[j] for centroid first + j, j in [0, count), into
+// t, whose candidates all have indices below first. The same result as
+// pushing the v_j in order: with SSE2 (baseline x86-64), four lanes keep a
+// running top-2 of the centroids ≡ lane (mod 4), as in the fused kernel, and
+// are merged (ties to the lower index) before the scalar tail.
+inline void ScanRow(const float* row, const float* norms, size_t count, idx_t first, Top2& t) {
+  size_t j = 0;
+#if defined(__SSE2__)
+  if (count >= 8) {
+    __m128 b = _mm_set1_ps(kInf), s = b;
+    __m128i bi = _mm_setzero_si128();
+    __m128i idx = _mm_setr_epi32(0, 1, 2, 3);
+    const __m128i four = _mm_set1_epi32(4);
+    for (; j + 4 <= count; j += 4) {
+      const __m128 v = _mm_add_ps(_mm_loadu_ps(row + j), _mm_loadu_ps(norms + j));
+      const __m128i lt = _mm_castps_si128(_mm_cmplt_ps(v, b));
+      s = _mm_min_ps(_mm_max_ps(b, v), s);  // NaN v: max gives NaN, min gives s
+      b = _mm_min_ps(v, b);                 // NaN v: b
+      bi = _mm_or_si128(_mm_and_si128(lt, idx), _mm_andnot_si128(lt, bi));
+      idx = _mm_add_epi32(idx, four);
+    }
+    alignas(16) float lb[4], ls[4];
+    alignas(16) int32_t li[4];
+    _mm_store_ps(lb, b);
+    _mm_store_ps(ls, s);
+    _mm_store_si128(reinterpret_cast<__m128i*>(li), bi);
+    for (int lane = 0; lane < 4; ++lane) {
+      const idx_t i = first + li[lane];
+      if (lb[lane] < t.best || (lb[lane] == t.best && i < t.index)) {
+        t.second = std::min(t.best, ls[lane]);
+        t.best = lb[lane];
+        t.index = i;
+      } else {
+        t.second = std::min(t.second, lb[lane]);
+      }
+    }
+  }
+#endif
+  for (; j < count; ++j) Push(t, row[j] + norms[j], first + static_cast<idx_t>(j));
+}
 
 void AssignBlas(const float* x, size_t n, const float* centroids, const float* centroid_norms, size_t k,
                 size_t d, const AssignOutput& out, ThreadPool& pool) {
@@ -30,42 +96,22 @@ void AssignBlas(const float* x, size_t n, const float* centroids, const float* c
     if (scratch.size() < kPointBlock * cb) scratch.Resize(kPointBlock * cb);
     const size_t m = p1 - p0;
     float* ip = scratch.data();
-    float best[kPointBlock], second[kPointBlock];
-    idx_t best_id[kPointBlock];
-    std::fill(best, best + m, kInf);
-    std::fill(second, second + m, kInf);
-    std::fill(best_id, best_id + m, 0);
+    Top2 top[kPointBlock];
+    std::fill(top, top + m, Top2{kInf, kInf, 0});
     for (size_t c0 = 0; c0 < k; c0 += cb) {
       const size_t mc = std::min(cb, k - c0);
       SgemmNT(m, mc, d, -2.0f, x + p0 * d, d, centroids + c0 * d, d, 0.0f, ip, mc);
-      for (size_t i = 0; i < m; ++i) {
-        const float* row = ip + i * mc;
-        float b = best[i], s = second[i];
-        idx_t bi = best_id[i];
-        for (size_t j = 0; j < mc; ++j) {
-          float v = row[j] + centroid_norms[c0 + j];
-          if (v < s) {
-            if (v < b) {
-              s = b;
-              b = v;
-              bi = static_cast<idx_t>(c0 + j);
-            } else {
-              s = v;
-            }
-          }
-        }
-        best[i] = b;
-        second[i] = s;
-        best_id[i] = bi;
-      }
+      for (size_t i = 0; i < m; ++i)
+        ScanRow(ip + i * mc, centroid_norms + c0, mc, static_cast<idx_t>(c0), top[i]);
     }
     for (size_t i = 0; i < m; ++i) {
       const float* p = x + (p0 + i) * d;
       float xn = 0;
       for (size_t t = 0; t < d; ++t) xn += p[t] * p[t];
-      out.nearest[p0 + i] = best_id[i];
-      if (out.nearest_dist) out.nearest_dist[p0 + i] = std::max(0.0f, best[i] + xn);
-      if (out.second_dist) out.second_dist[p0 + i] = second[i] == kInf ? kInf : std::max(0.0f, second[i] + xn);
+      out.nearest[p0 + i] = top[i].index;
+      if (out.nearest_dist) out.nearest_dist[p0 + i] = std::max(0.0f, top[i].best + xn);
+      if (out.second_dist)
+        out.second_dist[p0 + i] = top[i].second == kInf ? kInf : std::max(0.0f, top[i].second + xn);
     }
   });
 }
