@@ -118,25 +118,25 @@ void AssignBlas(const float* x, size_t n, const float* centroids, const float* c
 
 // ---- Fused path: threading and block sizes (the kernel is assign_avx512.cc).
 //
-// A thread takes a block of points, packs it (in L2: at most kFusedBlockBytes
-// of packed points plus 192 bytes of top-2 state per point) and runs it
-// against every centroid panel. Blocks are multiples of the 12-point tile.
-// When n is small the blocks shrink so that every thread gets about four.
-// Block boundaries do not change any result.
+// Threads take blocks of points from the ThreadPool: multiples of the
+// 12-point tile, at most kFusedBlockBytes packed (so that a block plus its
+// top-2 state, 192 bytes a point, stays in L2; see assign_avx512.cc for what
+// a block does). When n is small the blocks shrink so that every thread gets
+// about four. Block boundaries do not change any result.
 constexpr size_t kFusedBlockBytes = 512 * 1024;
 constexpr size_t kFusedMaxBlockTiles = 64;
 
-void AssignFused(const float* x, size_t n, const float* panels, const float* panel_norms, size_t k,
-                 size_t d, const AssignOutput& out, ThreadPool& pool) {
+void AssignFused(const float* x, size_t n, const float* panels, const float* panel_norms, size_t k, size_t d,
+                 const AssignOutput& out, ThreadPool& pool) {
   if (n == 0) return;
   KILN_CHECK(k >= 1 && k <= static_cast<size_t>(std::numeric_limits<int32_t>::max()) - 64);
-  const size_t tile_bytes =
-      (d + internal::kAssignDimBlock - 1) / internal::kAssignDimBlock * internal::kAssignDimBlock *
-      internal::kAssignTileRows * sizeof(float);
+  const size_t tile_bytes = (d + internal::kAssignDimBlock - 1) / internal::kAssignDimBlock *
+                            internal::kAssignDimBlock * internal::kAssignTileRows * sizeof(float);
   size_t block_tiles = std::clamp<size_t>(kFusedBlockBytes / tile_bytes, 1, kFusedMaxBlockTiles);
   const size_t ntiles = (n + internal::kAssignTileRows - 1) / internal::kAssignTileRows;
   const auto threads = static_cast<size_t>(pool.num_threads());
-  if (threads > 1) block_tiles = std::clamp<size_t>((ntiles + 4 * threads - 1) / (4 * threads), 1, block_tiles);
+  if (threads > 1)
+    block_tiles = std::clamp<size_t>((ntiles + 4 * threads - 1) / (4 * threads), 1, block_tiles);
   pool.ParallelFor(n, block_tiles * internal::kAssignTileRows, [&](size_t p0, size_t p1, int /*worker*/) {
     internal::AssignFusedAvx512Block(x, p0, p1, panels, panel_norms, k, d, out);
   });
@@ -152,8 +152,8 @@ AssignPath ResolvePath(AssignPath path) {
 
 namespace internal {
 
-void PackAssignPanels(const float* centroids, const float* centroid_norms, size_t k, size_t d,
-                      float* panels, float* panel_norms, ThreadPool& pool) {
+void PackAssignPanels(const float* centroids, const float* centroid_norms, size_t k, size_t d, float* panels,
+                      float* panel_norms, ThreadPool& pool) {
   constexpr size_t w = kAssignPanelWidth;
   pool.ParallelFor(AssignPanelCount(k), 16, [&](size_t b, size_t e, int /*worker*/) {
     for (size_t p = b; p < e; ++p) {
@@ -189,13 +189,13 @@ bool FusedAssignAvailable() {
   return available;
 }
 
-void AssignNearest(const float* x, size_t n, const float* centroids, const float* centroid_norms,
-                   size_t k, size_t d, const AssignOutput& out, ThreadPool& pool) {
+void AssignNearest(const float* x, size_t n, const float* centroids, const float* centroid_norms, size_t k,
+                   size_t d, const AssignOutput& out, ThreadPool& pool) {
   AssignNearest(x, n, centroids, centroid_norms, k, d, out, pool, AssignPath::kAuto);
 }
 
-void AssignNearest(const float* x, size_t n, const float* centroids, const float* centroid_norms,
-                   size_t k, size_t d, const AssignOutput& out, ThreadPool& pool, AssignPath path) {
+void AssignNearest(const float* x, size_t n, const float* centroids, const float* centroid_norms, size_t k,
+                   size_t d, const AssignOutput& out, ThreadPool& pool, AssignPath path) {
   if (n == 0) return;
   if (ResolvePath(path) == AssignPath::kBlas) {
     AssignBlas(x, n, centroids, centroid_norms, k, d, out, pool);

@@ -23,10 +23,10 @@
 namespace kiln::linalg {
 
 struct AssignOutput {
-  idx_t* nearest = nullptr;        // n labels in [0, k)
-  float* nearest_dist = nullptr;   // n squared L2 distances (clamped at 0); may be null
-  float* second_dist = nullptr;    // n squared L2 distances to the runner-up; may be null
-                                   // (+inf when k == 1)
+  idx_t* nearest = nullptr;       // n labels in [0, k)
+  float* nearest_dist = nullptr;  // n squared L2 distances (clamped at 0); may be null
+  float* second_dist = nullptr;   // n squared L2 distances to the runner-up; may be null
+                                  // (+inf when k == 1)
 };
 
 // Which implementation to run. kAuto is what production code uses; the others
@@ -43,12 +43,12 @@ bool FusedAssignAvailable();
 
 // x: n×d points; centroids: k×d; centroid_norms: k values ||c||².
 // Ties go to the lower centroid index. Deterministic for any thread count.
-void AssignNearest(const float* x, size_t n, const float* centroids, const float* centroid_norms,
-                   size_t k, size_t d, const AssignOutput& out, ThreadPool& pool);
+void AssignNearest(const float* x, size_t n, const float* centroids, const float* centroid_norms, size_t k,
+                   size_t d, const AssignOutput& out, ThreadPool& pool);
 
 // Same, with the implementation forced (tests, benchmarks).
-void AssignNearest(const float* x, size_t n, const float* centroids, const float* centroid_norms,
-                   size_t k, size_t d, const AssignOutput& out, ThreadPool& pool, AssignPath path);
+void AssignNearest(const float* x, size_t n, const float* centroids, const float* centroid_norms, size_t k,
+                   size_t d, const AssignOutput& out, ThreadPool& pool, AssignPath path);
 
 // Centroids prepared once for many AssignNearest calls (IVF adds, repeated
 // batches): holds a copy of the centroids in the layout the chosen path reads
@@ -57,8 +57,8 @@ void AssignNearest(const float* x, size_t n, const float* centroids, const float
 // once constructed.
 class AssignCentroids {
  public:
-  AssignCentroids(const float* centroids, const float* centroid_norms, size_t k, size_t d,
-                  ThreadPool& pool, AssignPath path = AssignPath::kAuto);
+  AssignCentroids(const float* centroids, const float* centroid_norms, size_t k, size_t d, ThreadPool& pool,
+                  AssignPath path = AssignPath::kAuto);
 
   size_t k() const { return k_; }
   size_t d() const { return d_; }

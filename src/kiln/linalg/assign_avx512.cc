@@ -322,7 +322,8 @@ void RunTiles(const float* tiles, size_t ntiles, size_t tile_floats, const float
     const float* norms = panel_norms + p * kLanes;
     const auto first = static_cast<int32_t>(p * kLanes);
     for (size_t t = 0; t < ntiles; ++t)
-      MicroKernel<1, 2>(tiles + t * tile_floats, tile_floats, panel, norms, first, d, state + t * kTileRows, pf);
+      MicroKernel<1, 2>(tiles + t * tile_floats, tile_floats, panel, norms, first, d, state + t * kTileRows,
+                        pf);
   }
   if (p < npanels) {  // odd last panel
     const float* panel = panels + p * panel_floats;
@@ -330,9 +331,11 @@ void RunTiles(const float* tiles, size_t ntiles, size_t tile_floats, const float
     const auto first = static_cast<int32_t>(p * kLanes);
     size_t t = 0;
     for (; t + 2 <= ntiles; t += 2)
-      MicroKernel<2, 1>(tiles + t * tile_floats, tile_floats, panel, norms, first, d, state + t * kTileRows, pf);
+      MicroKernel<2, 1>(tiles + t * tile_floats, tile_floats, panel, norms, first, d, state + t * kTileRows,
+                        pf);
     if (t < ntiles)
-      MicroKernel<1, 1>(tiles + t * tile_floats, tile_floats, panel, norms, first, d, state + t * kTileRows, pf);
+      MicroKernel<1, 1>(tiles + t * tile_floats, tile_floats, panel, norms, first, d, state + t * kTileRows,
+                        pf);
   }
 }
 

@@ -46,8 +46,7 @@ int Main(int argc, char** argv) {
   std::printf("fused AVX-512 path %s; best of %d\n", fused ? "available" : "UNAVAILABLE", reps);
   const Shape shapes[] = {{200000, 128, 4096}, {60000, 784, 256}, {200000, 128, 64}, {200000, 128, 16}};
   for (const Shape& s : shapes) {
-    const std::string name =
-        std::to_string(s.n) + "x" + std::to_string(s.d) + " -> " + std::to_string(s.k);
+    const std::string name = std::to_string(s.n) + "x" + std::to_string(s.d) + " -> " + std::to_string(s.k);
     if (!filter.empty() && name.find(filter) == std::string::npos) continue;
     std::mt19937 rng(42);
     std::normal_distribution<float> normal(0, 1);
@@ -69,11 +68,13 @@ int Main(int argc, char** argv) {
       double tb = 0;
       if (blas) {
         tb = BestSeconds(reps, x, c, norms, s, pool, AssignPath::kBlas, blas_labels);
-        std::printf("%-22s threads=%d  blas  %8.3f s %7.1f GFLOP/s\n", name.c_str(), threads, tb, flop / tb / 1e9);
+        std::printf("%-22s threads=%d  blas  %8.3f s %7.1f GFLOP/s\n", name.c_str(), threads, tb,
+                    flop / tb / 1e9);
       }
       if (fused) {
         const double tf = BestSeconds(reps, x, c, norms, s, pool, AssignPath::kFused, fused_labels);
-        std::printf("%-22s threads=%d  fused %8.3f s %7.1f GFLOP/s", name.c_str(), threads, tf, flop / tf / 1e9);
+        std::printf("%-22s threads=%d  fused %8.3f s %7.1f GFLOP/s", name.c_str(), threads, tf,
+                    flop / tf / 1e9);
         if (blas) {
           size_t differ = 0;
           for (size_t i = 0; i < s.n; ++i) differ += blas_labels[i] != fused_labels[i];

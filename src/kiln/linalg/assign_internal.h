@@ -30,8 +30,8 @@ inline size_t AssignPanelCount(size_t k) { return (k + kAssignPanelWidth - 1) / 
 
 // Writes the panel layout above: panels must hold AssignPanelCount(k)·16·d
 // floats and panel_norms AssignPanelCount(k)·16, both 64-byte aligned.
-void PackAssignPanels(const float* centroids, const float* centroid_norms, size_t k, size_t d,
-                      float* panels, float* panel_norms, ThreadPool& pool);
+void PackAssignPanels(const float* centroids, const float* centroid_norms, size_t k, size_t d, float* panels,
+                      float* panel_norms, ThreadPool& pool);
 
 // True when assign_avx512.cc was compiled into this build.
 bool FusedAssignCompiled();

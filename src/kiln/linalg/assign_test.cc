@@ -1,5 +1,7 @@
 #include "kiln/linalg/assign.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,8 +11,6 @@
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "kiln/base/thread_pool.h"
 
@@ -186,8 +186,10 @@ INSTANTIATE_TEST_SUITE_P(Dims, AssignShapesTest, ::testing::Values(1, 3, 16, 17,
 TEST(AssignTest, ResultsDoNotDependOnThreadCount) {
   for (AssignPath path : {AssignPath::kBlas, AssignPath::kFused}) {
     if (path == AssignPath::kFused && !FusedAssignAvailable()) continue;
-    for (auto [n, k, d] : {std::tuple<size_t, size_t, size_t>{1000, 33, 17}, {5000, 300, 128},
-                           {2500, 64, 31}, {777, 1025, 3}}) {
+    for (auto [n, k, d] : {std::tuple<size_t, size_t, size_t>{1000, 33, 17},
+                           {5000, 300, 128},
+                           {2500, 64, 31},
+                           {777, 1025, 3}}) {
       const Problem p = MakeProblem(n, k, d, 99);
       const std::string label = Label(path == AssignPath::kBlas ? "blas" : "fused", p);
       const Result one = RunAssign(p, 1, path);
@@ -251,8 +253,8 @@ TEST(AssignTest, AllPointsEquidistantPickIndexZero) {
     ThreadPool pool(2);
     std::vector<idx_t> nearest(n, -1);
     std::vector<float> d1(n), d2(n);
-    AssignNearest(x.data(), n, c.data(), norms.data(), k, d, {nearest.data(), d1.data(), d2.data()},
-                  pool, path);
+    AssignNearest(x.data(), n, c.data(), norms.data(), k, d, {nearest.data(), d1.data(), d2.data()}, pool,
+                  path);
     for (size_t i = 0; i < n; ++i) {
       EXPECT_EQ(nearest[i], 0);
       EXPECT_FLOAT_EQ(d1[i], 5.0f);
@@ -342,8 +344,7 @@ TEST(AssignTest, NestedCallsFromPoolWorkers) {
     pool.ParallelFor(parts, 1, [&](size_t b, size_t e, int) {
       for (size_t q = b; q < e; ++q)
         AssignNearest(p.x.data() + q * per * p.d, per, p.centroids.data(), p.norms.data(), p.k, p.d,
-                      {r.nearest.data() + q * per, r.d1.data() + q * per, r.d2.data() + q * per}, pool,
-                      path);
+                      {r.nearest.data() + q * per, r.d1.data() + q * per, r.d2.data() + q * per}, pool, path);
     });
     ExpectIdentical(want, r, "nested");
   }
