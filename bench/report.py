@@ -33,6 +33,8 @@ def main(results_path, out_path):
         f"Measured {datetime.date.today().isoformat()} on {machine()}; {threads} threads for both tools,",
         "one run of `bench/run` (kiln and Debian's libfaiss 1.7.3 as separate processes on the same data).",
         "These machines are noisy: compare the ratios, not absolute times.",
+        f"OpenBLAS kernels for Faiss: OPENBLAS_CORETYPE={os.environ.get('KILN_BENCH_BLAS_CORE', 'auto')} "
+        "(0.3.21 misdetects this CPU as Prescott otherwise; kiln makes the same choice itself).",
         "",
         "## k-means",
         "",

@@ -11,4 +11,7 @@ namespace kiln::linalg {
 void SgemmNT(size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda, const float* b,
              size_t ldb, float beta, float* c, size_t ldc);
 
+// OpenBLAS kernel family in use (e.g. "SkylakeX"), for diagnostics and benchmarks.
+const char* BlasCoreName();
+
 }  // namespace kiln::linalg
