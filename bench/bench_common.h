@@ -1,6 +1,8 @@
 // Shared by the kiln and Faiss benchmark drivers: timing, recall, JSON output.
 #pragma once
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -26,6 +28,13 @@ inline double Recall(const IntMatrix& truth, const std::vector<int64_t>& found, 
     for (size_t j = 0; j < k; ++j) hits += expected.count(found[q * k + j]);
   }
   return static_cast<double>(hits) / static_cast<double>(nq * k);
+}
+
+// Peak resident set size of this process so far, in KiB.
+inline long PeakRssKb() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
 }
 
 inline Dataset MustRead(const std::string& spec) {

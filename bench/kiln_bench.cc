@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   int threads = 2;
   app.add_option("--threads", threads);
   std::string data, queries, gt, out;
-  size_t n = 0, d = 0, clusters = 1000, k = 0, nlist = 0, topk = 10;
+  size_t n = 0, d = 0, clusters = 1000, k = 0, topk = 10;
   uint32_t seed = 42;
   int niter = 10;
   std::vector<size_t> nprobes{1, 4, 16};
@@ -69,11 +69,13 @@ int main(int argc, char** argv) {
   km->add_option("--data", data)->required();
   km->add_option("--k", k)->required();
   km->add_option("--niter", niter);
-  auto* ivf = app.add_subcommand("ivfflat");
+  std::string factory, name;
+  auto* ivf = app.add_subcommand("index");
+  ivf->add_option("--factory", factory)->required();
+  ivf->add_option("--name", name, "data set label for the report");
   ivf->add_option("--base", data)->required();
   ivf->add_option("--queries", queries)->required();
   ivf->add_option("--gt", gt)->required();
-  ivf->add_option("--nlist", nlist)->required();
   ivf->add_option("--nprobe", nprobes)->delimiter(',');
   CLI11_PARSE(app, argc, argv);
 
@@ -113,7 +115,7 @@ int main(int argc, char** argv) {
   }
   kiln::Dataset q = kiln::bench::MustRead(queries);
   kiln::IntMatrix truth = kiln::bench::MustReadNeighbors(gt);
-  auto spec = kiln::index::ParseFactoryString(fmt::format("IVF{},Flat", nlist));
+  auto spec = kiln::index::ParseFactoryString(factory);
   Check(spec.status());
   auto index = kiln::index::CreateIndex(*spec, x.d(), kiln::Metric::kL2, kiln::index::IvfTrainParams{});
   Check(index.status());
@@ -123,6 +125,7 @@ int main(int argc, char** argv) {
   t0 = std::chrono::steady_clock::now();
   Check((*index)->Add(x.data(), x.n(), ctx));
   double add_s = Seconds(t0);
+  const long rss_kb = kiln::bench::PeakRssKb();
   std::string results;
   std::vector<float> dist(q.n() * topk);
   std::vector<kiln::idx_t> labels(q.n() * topk);
@@ -136,8 +139,8 @@ int main(int argc, char** argv) {
     results += fmt::format("{}{{\"nprobe\":{},\"recall\":{:.4f},\"qps\":{:.0f}}}", results.empty() ? "" : ",", np,
                            kiln::bench::Recall(truth, found, q.n(), topk), q.n() / s);
   }
-  fmt::print("{{\"tool\":\"kiln\",\"bench\":\"ivfflat\",\"n\":{},\"d\":{},\"nlist\":{},\"threads\":{},"
-             "\"train_seconds\":{:.3f},\"add_seconds\":{:.3f},\"search\":[{}]}}\n",
-             x.n(), x.d(), nlist, threads, train_s, add_s, results);
+  fmt::print("{{\"tool\":\"kiln\",\"bench\":\"index\",\"factory\":\"{}\",\"name\":\"{}\",\"n\":{},\"d\":{},"
+             "\"threads\":{},\"train_seconds\":{:.3f},\"add_seconds\":{:.3f},\"peak_rss_mb\":{:.0f},\"search\":[{}]}}\n",
+             factory, name, x.n(), x.d(), threads, train_s, add_s, rss_kb / 1024.0, results);
   return 0;
 }

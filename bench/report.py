@@ -24,7 +24,7 @@ def main(results_path, out_path):
     rows = [json.loads(l) for l in open(results_path) if l.strip().startswith("{")]
     by = {}
     for r in rows:
-        key = (r["bench"], r.get("k"), r.get("nlist"), r["n"], r["d"])
+        key = (r["bench"], r.get("k"), r.get("factory"), r.get("name"), r["n"], r["d"])
         by.setdefault(key, {})[r["tool"]] = r
     threads = rows[0]["threads"] if rows else "?"
     lines = [
@@ -53,26 +53,26 @@ def main(results_path, out_path):
             f"{f['objective']:.5g} | {k['objective']:.5g} |")
     lines += [
         "",
-        "## IVF-Flat (train + add, then recall@10 and QPS per nprobe)",
+        "## Index builds (train + add, peak RSS, then recall@10 and QPS per nprobe)",
         "",
-        "| data | nlist | Faiss train+add s | kiln train+add s | speed-up | nprobe | recall Faiss | recall kiln | QPS Faiss | QPS kiln |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| data | factory | Faiss train+add s | kiln train+add s | speed-up | peak RSS Faiss / kiln MB | nprobe | recall Faiss | recall kiln | QPS Faiss | QPS kiln |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key, t in by.items():
-        if key[0] != "ivfflat" or "faiss" not in t or "kiln" not in t:
+        if key[0] != "index" or "faiss" not in t or "kiln" not in t:
             continue
         f, k = t["faiss"], t["kiln"]
         ft = f["train_seconds"] + f["add_seconds"]
         kt = k["train_seconds"] + k["add_seconds"]
-        name = "Fashion-MNIST" if f["d"] == 784 else "clustered"
         for i, (fs, ks) in enumerate(zip(f["search"], k["search"])):
-            head = (f"| {name} {f['n']}×{f['d']} | {f['nlist']} | {ft:.2f} | {kt:.2f} | **{ft / kt:.2f}×** "
-                    if i == 0 else "| | | | | ")
+            head = (f"| {f['name']} {f['n']}×{f['d']} | {f['factory']} | {ft:.2f} | {kt:.2f} | **{ft / kt:.2f}×** "
+                    f"| {f['peak_rss_mb']:.0f} / {k['peak_rss_mb']:.0f} "
+                    if i == 0 else "| | | | | | ")
             lines.append(head + f"| {fs['nprobe']} | {fs['recall']:.4f} | {ks['recall']:.4f} | {fs['qps']:.0f} | {ks['qps']:.0f} |")
     lines += ["", "Reproduce: `bench/run` (about 3 minutes; `KILN_BENCH_THREADS=1 bench/run` for one thread).",
               "Raw JSON lines: `bench/out/results.jsonl` (not committed), one object per tool and benchmark.",
-              "Targets (issue 2): k-means ≥ 3× Faiss's effective GFLOP/s; IVF-Flat recall@10 within 0.5 points",
-              "of Faiss at the same nlist/nprobe and train+add at least as fast.", ""]
+              "Targets: k-means ≥ 3× Faiss's effective GFLOP/s; IVF-Flat recall@10 within 0.5 points of Faiss at the",
+              "same nlist/nprobe and train+add at least as fast (issue 2).", ""]
     open(out_path, "w").write("\n".join(lines))
 
 
