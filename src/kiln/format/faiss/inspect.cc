@@ -19,6 +19,7 @@ std::string_view ClassName(uint32_t fourcc) {
   if (fourcc == kFourccIvfFlat) return "IndexIVFFlat";
   if (fourcc == kFourccIdMap) return "IndexIDMap";
   if (fourcc == kFourccIdMap2) return "IndexIDMap2";
+  if (fourcc == kFourccPq) return "IndexPQ";
   return "unknown";
 }
 
@@ -49,6 +50,8 @@ class Describer {
       Line(pad, "  inner:");
       Record(*map->inner, depth + 2);
       IdMap(*map, pad);
+    } else if (const auto* pq = std::get_if<PqRecord>(&r.body)) {
+      Line(pad, "  M {}, nbits {}, code_size {}", pq->pq.M, pq->pq.nbits, pq->pq.code_size());
     }
   }
 

@@ -25,7 +25,8 @@ StatusOr<std::unique_ptr<IndexRecord>> ParseIndexRecord(FaissReader& reader, int
   const bool flat = h == kFourccFlatL2 || h == kFourccFlatIP || h == kFourccFlat;
   const bool ivf_flat = h == kFourccIvfFlat;
   const bool id_map = h == kFourccIdMap || h == kFourccIdMap2;
-  if (!flat && !ivf_flat && !id_map) {
+  const bool pq = h == kFourccPq;
+  if (!flat && !ivf_flat && !id_map && !pq) {
     const std::string name = FourccName(h);
     if (name.starts_with("0x")) return reader.Corrupt(record->offset, "an index type fourcc", name);
     return reader.Unsupported(record->offset, fmt::format("index type \"{}\"", name));
@@ -35,6 +36,8 @@ StatusOr<std::unique_ptr<IndexRecord>> ParseIndexRecord(FaissReader& reader, int
     KILN_ASSIGN_OR_RETURN(record->body, ParseFlatBody(reader, record->header));
   } else if (ivf_flat) {
     KILN_ASSIGN_OR_RETURN(record->body, ParseIvfFlatBody(reader, record->header, depth));
+  } else if (pq) {
+    KILN_ASSIGN_OR_RETURN(record->body, ParsePqBody(reader, record->header));
   } else {
     KILN_ASSIGN_OR_RETURN(record->body, ParseIdMapBody(reader, record->header, depth));
   }
@@ -63,6 +66,8 @@ StatusOr<std::unique_ptr<index::Index>> BuildIndex(const IndexRecord& record,
     KILN_ASSIGN_OR_RETURN(result, BuildFlat(record, reader));
   } else if (std::holds_alternative<IvfRecord>(record.body)) {
     KILN_ASSIGN_OR_RETURN(result, BuildIvfFlat(record, reader));
+  } else if (std::holds_alternative<PqRecord>(record.body)) {
+    KILN_ASSIGN_OR_RETURN(result, BuildPq(record, reader));
   } else {
     KILN_ASSIGN_OR_RETURN(result, BuildIdMap(record, reader));
   }

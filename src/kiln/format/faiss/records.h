@@ -13,6 +13,7 @@
 
 #include "kiln/format/faiss/faiss_io.h"
 #include "kiln/format/faiss/index_header.h"
+#include "kiln/format/faiss/pq_records.h"
 
 namespace kiln::format {
 
@@ -64,7 +65,7 @@ struct IndexRecord {
   size_t offset = 0;  // of the fourcc
   size_t end = 0;     // one past the last byte
   FaissIndexHeader header;
-  std::variant<FlatRecord, IvfRecord, IdMapRecord> body;
+  std::variant<FlatRecord, IvfRecord, IdMapRecord, PqRecord> body;
 };
 
 // Nesting deeper than this (IDMap of IDMap of ...) is rejected as corrupt.

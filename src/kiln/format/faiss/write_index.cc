@@ -1,5 +1,6 @@
 // WriteFaissIndex: the one place that maps kiln index types to Faiss records.
 #include "kiln/format/faiss/faiss_writer.h"
+#include "kiln/format/faiss/pq_records.h"
 #include "kiln/format/faiss/writers.h"
 
 namespace kiln::format {
@@ -9,6 +10,7 @@ Status WriteFaissIndex(const index::Index& index, ByteSink& sink) {
     return WriteIdMap(*id_map, sink);
   if (const auto* ivf = dynamic_cast<const index::IvfFlatIndex*>(&index))
     return WriteIvfFlat(*ivf, sink);
+  if (const auto* pq = dynamic_cast<const index::PqIndex*>(&index)) return WritePq(*pq, sink);
   if (const auto* flat = dynamic_cast<const index::FlatIndex*>(&index))
     return WriteFlat(*flat, sink);
   return UnimplementedError("write Faiss index: no Faiss layout for index \"{}\"",
