@@ -6,7 +6,8 @@
 namespace kiln::cluster::internal {
 
 size_t UpdateCentroids(const float* x, size_t n, size_t d, size_t k, const idx_t* assign,
-                       float* centroids, std::vector<size_t>& counts, ThreadPool& pool) {
+                       const float* dist2, float* centroids, std::vector<size_t>& counts,
+                       ThreadPool& pool) {
   // Counting sort of points by cluster: order[offsets[c] .. offsets[c+1]).
   counts.assign(k, 0);
   for (size_t i = 0; i < n; ++i) ++counts[static_cast<size_t>(assign[i])];
@@ -33,13 +34,18 @@ size_t UpdateCentroids(const float* x, size_t n, size_t d, size_t k, const idx_t
     }
   });
 
-  // Empty clusters: split the currently largest cluster (deterministic).
+  // Empty clusters: split the cluster with the largest squared error.
   size_t splits = 0;
+  bool any_empty = false;
+  for (size_t c = 0; c < k && !any_empty; ++c) any_empty = counts[c] == 0;
+  if (!any_empty) return 0;
+  std::vector<double> error(k, 0.0);
+  for (size_t i = 0; i < n; ++i) error[static_cast<size_t>(assign[i])] += dist2[i];
   constexpr float kEps = 1.0f / 1024;
   for (size_t ci = 0; ci < k; ++ci) {
     if (counts[ci] != 0) continue;
-    size_t cj = static_cast<size_t>(std::max_element(counts.begin(), counts.end()) - counts.begin());
-    if (counts[cj] < 2) break;  // nothing left to split
+    size_t cj = static_cast<size_t>(std::max_element(error.begin(), error.end()) - error.begin());
+    if (error[cj] <= 0 || counts[cj] < 2) break;  // only identical points left: nothing to split
     float* a = centroids + ci * d;
     float* b = centroids + cj * d;
     std::memcpy(a, b, d * sizeof(float));
@@ -54,6 +60,8 @@ size_t UpdateCentroids(const float* x, size_t n, size_t d, size_t k, const idx_t
     }
     counts[ci] = counts[cj] / 2;
     counts[cj] -= counts[ci];
+    error[cj] /= 2;
+    error[ci] = error[cj];
     ++splits;
   }
   return splits;

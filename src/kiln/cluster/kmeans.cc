@@ -91,6 +91,7 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
 
   const auto& kernels = simd::ActiveKernels();
   Bounds b{std::vector<idx_t>(m), std::vector<float>(m), std::vector<float>(m)};
+  std::vector<float> dist2(m);  // exact squared distance to the assigned centroid
   std::vector<float> norms(k), drift(k), previous(k * d);
   std::vector<size_t> counts;
   std::vector<uint32_t> rows;
@@ -133,6 +134,7 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
         double sum = 0;
         for (size_t i = s; i < e; ++i) {
           float dist = kernels.l2sqr(xs + i * d, centroids + b.assign[i] * d, d);
+          dist2[i] = dist;
           b.upper[i] = std::sqrt(dist);
           sum += dist;
         }
@@ -150,7 +152,7 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
 
     // Update step.
     std::memcpy(previous.data(), centroids, k * d * sizeof(float));
-    size_t splits = internal::UpdateCentroids(xs, m, d, k, b.assign.data(), centroids, counts, pool);
+    size_t splits = internal::UpdateCentroids(xs, m, d, k, b.assign.data(), dist2.data(), centroids, counts, pool);
     result.empty_cluster_splits += splits;
     if (params.spherical) linalg::NormalizeRows(centroids, k, d, pool);
     if (splits > 0) last_assign.clear();

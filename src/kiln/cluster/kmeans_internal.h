@@ -16,10 +16,14 @@ void InitCentroids(const float* x, size_t n, size_t d, size_t k, KMeansInit init
                    float* centroids, ThreadPool& pool);
 
 // Recomputes each centroid as the mean of its points, in point order (so the
-// result does not depend on the thread count). Empty clusters take half of
-// the largest cluster: a copy of its centroid, both perturbed by ±1/1024.
-// Returns the number of splits; counts receives the cluster sizes.
+// result does not depend on the thread count). An empty cluster takes over
+// half of the cluster with the largest squared error (sum of its points'
+// squared distances, `dist2`): a copy of that centroid, both perturbed by
+// ±1/1024. Splitting by error rather than size never wastes a centroid on a
+// cluster of identical points. Returns the number of splits; counts receives
+// the cluster sizes.
 size_t UpdateCentroids(const float* x, size_t n, size_t d, size_t k, const idx_t* assign,
-                       float* centroids, std::vector<size_t>& counts, ThreadPool& pool);
+                       const float* dist2, float* centroids, std::vector<size_t>& counts,
+                       ThreadPool& pool);
 
 }  // namespace kiln::cluster::internal

@@ -62,6 +62,7 @@ Status ProductQuantizer::TrainSubspace(const float* xs, size_t n, size_t m,
   cluster::KMeansParams kp;
   kp.niter = params.niter;
   kp.seed = params.seed;
+  kp.init = params.init;
   kp.max_points_per_centroid = 0;  // already subsampled
   KILN_ASSIGN_OR_RETURN(cluster::KMeansResult result,
                         cluster::TrainKMeans(xs, n, dsub(), ksub(), kp, ctx));

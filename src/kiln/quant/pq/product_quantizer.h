@@ -19,6 +19,8 @@
 // "np") is not implemented: codes keep k-means order.
 #pragma once
 
+#include "kiln/cluster/kmeans.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -40,6 +42,10 @@ struct PqTrainParams {
   /// true: the M sub-space k-means run concurrently, one per worker thread;
   /// false: one after the other, each using the whole pool.
   bool parallel_subspaces = true;
+  /// Initialisation of each sub-space's k-means. k-means++ never seeds two
+  /// centroids on identical points (common in sub-spaces of sparse or
+  /// padded data) and costs little at ksub ≤ 4096.
+  cluster::KMeansInit init = cluster::KMeansInit::kKMeansPlusPlus;
 };
 
 class ProductQuantizer {
