@@ -25,7 +25,8 @@ StatusOr<std::unique_ptr<IndexRecord>> ParseIndexRecord(FaissReader& reader, int
   const bool flat = h == kFourccFlatL2 || h == kFourccFlatIP || h == kFourccFlat;
   const bool ivf_flat = h == kFourccIvfFlat;
   const bool id_map = h == kFourccIdMap || h == kFourccIdMap2;
-  if (!flat && !ivf_flat && !id_map) {
+  const bool sq = h == kFourccSq, ivf_sq = h == kFourccIvfSq;
+  if (!flat && !ivf_flat && !id_map && !sq && !ivf_sq) {
     const std::string name = FourccName(h);
     if (name.starts_with("0x")) return reader.Corrupt(record->offset, "an index type fourcc", name);
     return reader.Unsupported(record->offset, fmt::format("index type \"{}\"", name));
@@ -35,6 +36,10 @@ StatusOr<std::unique_ptr<IndexRecord>> ParseIndexRecord(FaissReader& reader, int
     KILN_ASSIGN_OR_RETURN(record->body, ParseFlatBody(reader, record->header));
   } else if (ivf_flat) {
     KILN_ASSIGN_OR_RETURN(record->body, ParseIvfFlatBody(reader, record->header, depth));
+  } else if (sq) {
+    KILN_ASSIGN_OR_RETURN(record->body, ParseSqBody(reader, record->header));
+  } else if (ivf_sq) {
+    KILN_ASSIGN_OR_RETURN(record->body, ParseIvfSqBody(reader, record->header, depth));
   } else {
     KILN_ASSIGN_OR_RETURN(record->body, ParseIdMapBody(reader, record->header, depth));
   }
@@ -63,6 +68,10 @@ StatusOr<std::unique_ptr<index::Index>> BuildIndex(const IndexRecord& record,
     KILN_ASSIGN_OR_RETURN(result, BuildFlat(record, reader));
   } else if (std::holds_alternative<IvfRecord>(record.body)) {
     KILN_ASSIGN_OR_RETURN(result, BuildIvfFlat(record, reader));
+  } else if (std::holds_alternative<SqRecord>(record.body)) {
+    KILN_ASSIGN_OR_RETURN(result, BuildSq(record, reader));
+  } else if (std::holds_alternative<IvfSqRecord>(record.body)) {
+    KILN_ASSIGN_OR_RETURN(result, BuildIvfSq(record, reader));
   } else {
     KILN_ASSIGN_OR_RETURN(result, BuildIdMap(record, reader));
   }
