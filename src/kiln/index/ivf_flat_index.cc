@@ -1,23 +1,37 @@
 #include "kiln/index/ivf_flat_index.h"
 
-#include <algorithm>
-#include <vector>
-
-#include "kiln/base/check.h"
-#include "kiln/index/prepared_vectors.h"
-#include "kiln/linalg/assign.h"
+#include "kiln/simd/distances.h"
 
 namespace kiln::index {
 namespace {
-// Vectors assigned and appended per step of Add (between cancellation polls).
-constexpr size_t kAddBlock = 65536;
+
+// Raw float rows: the SIMD one-to-many kernels.
+class FlatScanner final : public IvfListScanner {
+ public:
+  FlatScanner(size_t d, bool similarity) : d_(d), similarity_(similarity) {}
+  void SetQuery(const float* query) override { query_ = query; }
+  void SetList(size_t, float) override {}
+  void Scan(const uint8_t* codes, size_t n, float* out) override {
+    // Codes are raw float rows in operator-new storage (aligned for float).
+    const auto* rows = reinterpret_cast<const float*>(codes);
+    if (similarity_) {
+      kernels_.inner_product_to_many(query_, rows, n, d_, out);
+    } else {
+      kernels_.l2sqr_to_many(query_, rows, n, d_, out);
+    }
+  }
+
+ private:
+  const simd::DistanceKernels& kernels_ = simd::ActiveKernels();
+  size_t d_;
+  bool similarity_;
+  const float* query_ = nullptr;
+};
+
 }  // namespace
 
 IvfFlatIndex::IvfFlatIndex(size_t d, Metric metric, size_t nlist, IvfTrainParams params)
-    : Index(d, metric), train_params_(params), lists_(nlist, d * sizeof(float)) {
-  KILN_CHECK(d > 0);
-  KILN_CHECK(nlist > 0);
-}
+    : IvfIndex(d, metric, nlist, d * sizeof(float), params) {}
 
 StatusOr<std::unique_ptr<IvfFlatIndex>> IvfFlatIndex::FromParts(
     Metric metric, std::unique_ptr<FlatIndex> quantizer, InvertedLists lists, size_t ntotal,
@@ -26,88 +40,24 @@ StatusOr<std::unique_ptr<IvfFlatIndex>> IvfFlatIndex::FromParts(
   const size_t d = quantizer->d();
   if (lists.nlist() == 0)
     return InvalidArgumentError("IVF index: nlist must be at least 1, found 0");
-  if (quantizer->ntotal() != lists.nlist())
-    return InvalidArgumentError("IVF index: quantizer holds {} centroids, expected nlist = {}",
-                                quantizer->ntotal(), lists.nlist());
-  if (quantizer->metric() != metric)
-    return InvalidArgumentError("IVF index: quantizer metric {} differs from the index metric {}",
-                                MetricName(quantizer->metric()), MetricName(metric));
-  if (lists.code_size() != d * sizeof(float))
+  if (lists.code_size() != d * sizeof(float) && quantizer->ntotal() == lists.nlist() &&
+      quantizer->metric() == metric)
     return InvalidArgumentError("IVF-Flat index: code_size {} differs from 4·d = {}",
                                 lists.code_size(), d * sizeof(float));
-  if (lists.total_size() != ntotal)
-    return InvalidArgumentError("IVF index: lists hold {} entries, expected ntotal = {}",
-                                lists.total_size(), ntotal);
   auto index = std::make_unique<IvfFlatIndex>(d, metric, lists.nlist());
-  index->quantizer_ = std::move(quantizer);
-  index->lists_ = std::move(lists);
-  index->ntotal_ = ntotal;
-  index->nprobe_ = nprobe;
+  KILN_RETURN_IF_ERROR(index->SetParts(std::move(quantizer), std::move(lists), ntotal, nprobe));
   return index;
 }
 
 std::string IvfFlatIndex::Describe() const { return fmt::format("IVF{},Flat", nlist()); }
 
-Status IvfFlatIndex::Train(const float* x, size_t n, const ExecContext& ctx) {
-  KILN_RETURN_IF_ERROR(CheckTrainArgs(x, n));
-  if (ntotal_ > 0)
-    return FailedPreconditionError(
-        "{}: train: the index already holds {} vectors; training again "
-        "would invalidate its lists",
-        Describe(), ntotal_);
-  if (n < nlist())
-    return InvalidArgumentError(
-        "{}: train: {} training vectors is fewer than nlist = {} (need n >= nlist)", Describe(), n,
-        nlist());
-  cluster::KMeansParams params = train_params_.kmeans;
-  if (train_params_.spherical_for_similarity && IsSimilarity(metric())) params.spherical = true;
-  PreparedVectors prepared(x, n, d(), metric(), *ctx.pool);
-  KILN_ASSIGN_OR_RETURN(cluster::KMeansResult result,
-                        cluster::TrainKMeans(prepared.data(), n, d(), nlist(), params, ctx));
-  KILN_ASSIGN_OR_RETURN(quantizer_,
-                        FlatIndex::FromVectors(d(), metric(), std::move(result.centroids)));
-  return OkStatus();
+const uint8_t* IvfFlatIndex::EncodeBlock(const float* x, const idx_t*, size_t,
+                                         std::vector<uint8_t>*, const ExecContext&) const {
+  return reinterpret_cast<const uint8_t*>(x);  // the code is the vector
 }
 
-Status IvfFlatIndex::AssignLists(const float* x, size_t n, idx_t* list_nos,
-                                 const ExecContext& ctx) const {
-  if (metric() == Metric::kL2) {
-    linalg::AssignNearest(x, n, quantizer_->vectors(), quantizer_->norms().data(), nlist(), d(),
-                          {list_nos, nullptr, nullptr}, *ctx.pool);
-    return OkStatus();
-  }
-  std::vector<float> similarity(n);  // argmax inner product
-  return quantizer_->SearchPrepared(x, n, 1, similarity.data(), list_nos, ctx);
-}
-
-Status IvfFlatIndex::Add(const float* x, size_t n, const ExecContext& ctx) {
-  KILN_RETURN_IF_ERROR(CheckAddArgs(x, n));
-  ThreadPool& pool = *ctx.pool;
-  const size_t nt = static_cast<size_t>(pool.num_threads());
-  std::vector<idx_t> list_nos;
-  for (size_t b0 = 0; b0 < n; b0 += kAddBlock) {
-    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("add"));
-    const size_t m = std::min(kAddBlock, n - b0);
-    PreparedVectors block(x + b0 * d(), m, d(), metric(), pool);
-    list_nos.resize(m);
-    KILN_RETURN_IF_ERROR(AssignLists(block.data(), m, list_nos.data(), ctx));
-    // Worker r owns the lists with list_no % nt == r and appends in input
-    // order, so list contents do not depend on scheduling or thread count.
-    const auto first_id = static_cast<idx_t>(ntotal_);  // ntotal_ already counts earlier blocks
-    pool.ParallelFor(nt, 1, [&](size_t r0, size_t r1, int) {
-      for (size_t r = r0; r < r1; ++r) {
-        for (size_t i = 0; i < m; ++i) {
-          const auto list_no = static_cast<size_t>(list_nos[i]);
-          if (list_no % nt != r) continue;
-          const idx_t id = first_id + static_cast<idx_t>(i);
-          lists_.Append(list_no, 1, block.data() + i * d(), &id);
-        }
-      }
-    });
-    ntotal_ += m;
-    ctx.Report("add", b0 + m, n);
-  }
-  return OkStatus();
+std::unique_ptr<IvfListScanner> IvfFlatIndex::MakeScanner() const {
+  return std::make_unique<FlatScanner>(d(), IsSimilarity(metric()));
 }
 
 }  // namespace kiln::index

@@ -22,6 +22,10 @@ StatusOr<std::unique_ptr<index::FlatIndex>> BuildFlat(const IndexRecord& record,
                                                       const FaissReader& reader);
 StatusOr<std::unique_ptr<index::IvfFlatIndex>> BuildIvfFlat(const IndexRecord& record,
                                                             const FaissReader& reader);
+StatusOr<std::unique_ptr<index::Index>> BuildSq(const IndexRecord& record,
+                                                const FaissReader& reader);
+StatusOr<std::unique_ptr<index::Index>> BuildIvfSq(const IndexRecord& record,
+                                                   const FaissReader& reader);
 StatusOr<std::unique_ptr<index::IdMapIndex>> BuildIdMap(const IndexRecord& record,
                                                         const FaissReader& reader);
 

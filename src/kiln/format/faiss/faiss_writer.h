@@ -2,6 +2,8 @@
 // current Faiss both load with faiss::read_index. Layouts: docs/formats/faiss.md.
 //   FlatIndex    → IxF2 (L2) or IxFI (inner product, cosine)
 //   IvfFlatIndex → IwFl with an IxF2/IxFI quantizer and "ilar" inverted lists
+//   ScalarQuantizerIndex    → IxSQ
+//   IvfScalarQuantizerIndex → IwSq with an IxF2/IxFI quantizer and "ilar" lists
 //   IdMapIndex   → IxMp around its inner index
 #pragma once
 
@@ -15,5 +17,14 @@ namespace kiln::format {
 // Unimplemented for index types without a Faiss layout here;
 // FailedPrecondition for an untrained IVF index.
 Status WriteFaissIndex(const index::Index& index, ByteSink& sink);
+
+struct WriteOptions {
+  /// Allow content Debian's libfaiss 1.7.3 cannot read (SQbf16, which Faiss
+  /// >= 1.9 reads). When false such indexes fail with InvalidArgument.
+  bool allow_non_faiss_173 = false;
+};
+// WriteFaissIndex after checking the index against options. Without options,
+// the check runs with the defaults (WriteFaissIndex(index, sink) rejects SQbf16).
+Status WriteFaissIndex(const index::Index& index, ByteSink& sink, const WriteOptions& options);
 
 }  // namespace kiln::format

@@ -23,6 +23,8 @@ inline constexpr uint32_t kFourccFlat = Fourcc("IxFl");     // IndexFlat, other 
 inline constexpr uint32_t kFourccIvfFlat = Fourcc("IwFl");  // IndexIVFFlat
 inline constexpr uint32_t kFourccIdMap = Fourcc("IxMp");    // IndexIDMap
 inline constexpr uint32_t kFourccIdMap2 = Fourcc("IxM2");   // IndexIDMap2 (same bytes)
+inline constexpr uint32_t kFourccSq = Fourcc("IxSQ");       // IndexScalarQuantizer
+inline constexpr uint32_t kFourccIvfSq = Fourcc("IwSq");    // IndexIVFScalarQuantizer
 
 // Inverted lists (write_InvertedLists).
 inline constexpr uint32_t kFourccArrayLists = Fourcc("ilar");  // ArrayInvertedLists

@@ -5,6 +5,7 @@
 
 #include "kiln/format/faiss/fourcc.h"
 #include "kiln/format/faiss/records.h"
+#include "kiln/quant/sq_type.h"
 
 namespace kiln::format {
 namespace {
@@ -17,6 +18,8 @@ std::string_view ClassName(uint32_t fourcc) {
   if (fourcc == kFourccFlatIP) return "IndexFlatIP";
   if (fourcc == kFourccFlat) return "IndexFlat";
   if (fourcc == kFourccIvfFlat) return "IndexIVFFlat";
+  if (fourcc == kFourccSq) return "IndexScalarQuantizer";
+  if (fourcc == kFourccIvfSq) return "IndexIVFScalarQuantizer";
   if (fourcc == kFourccIdMap) return "IndexIDMap";
   if (fourcc == kFourccIdMap2) return "IndexIDMap2";
   if (fourcc == kFourccPq) return "IndexPQ";
@@ -46,6 +49,12 @@ class Describer {
     if (h.metric_type > 1) Line(pad, "  metric_arg {}", h.metric_arg);
     if (const auto* ivf = std::get_if<IvfRecord>(&r.body)) {
       Ivf(*ivf, pad, depth);
+    } else if (const auto* sq = std::get_if<SqRecord>(&r.body)) {
+      Sq(sq->sq, pad);
+    } else if (const auto* ivf_sq = std::get_if<IvfSqRecord>(&r.body)) {
+      Sq(ivf_sq->sq, pad);
+      Line(pad, "  by_residual {}", ivf_sq->by_residual);
+      Ivf(ivf_sq->ivf, pad, depth);
     } else if (const auto* map = std::get_if<IdMapRecord>(&r.body)) {
       Line(pad, "  inner:");
       Record(*map->inner, depth + 2);
@@ -90,6 +99,15 @@ class Describer {
       first += fmt::format("{}{}", i == 0 ? "" : " ", size);
     }
     Line(pad, "    first list sizes: {}{}", first, shown < lists.nlist ? " ..." : "");
+  }
+
+  void Sq(const SqBlock& sq, const std::string& pad) {
+    const auto type = static_cast<quant::SqType>(sq.qtype);
+    Line(pad, "  scalar quantizer at offset {}: qtype {} ({}), code_size {}, rangestat {}, "
+         "rangestat_arg {}, trained {} floats{}",
+         sq.offset, sq.qtype, quant::SqFactoryName(type), sq.code_size, sq.rangestat,
+         sq.rangestat_arg, sq.trained_count,
+         quant::ReadableByFaiss173(type) ? "" : " (not readable by Faiss 1.7.3)");
   }
 
   void IdMap(const IdMapRecord& map, const std::string& pad) {

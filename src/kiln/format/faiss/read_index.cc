@@ -26,7 +26,8 @@ StatusOr<std::unique_ptr<IndexRecord>> ParseIndexRecord(FaissReader& reader, int
   const bool ivf_flat = h == kFourccIvfFlat;
   const bool id_map = h == kFourccIdMap || h == kFourccIdMap2;
   const bool pq = h == kFourccPq;
-  if (!flat && !ivf_flat && !id_map && !pq) {
+  const bool sq = h == kFourccSq, ivf_sq = h == kFourccIvfSq;
+  if (!flat && !ivf_flat && !id_map && !pq && !sq && !ivf_sq) {
     const std::string name = FourccName(h);
     if (name.starts_with("0x")) return reader.Corrupt(record->offset, "an index type fourcc", name);
     return reader.Unsupported(record->offset, fmt::format("index type \"{}\"", name));
@@ -38,6 +39,10 @@ StatusOr<std::unique_ptr<IndexRecord>> ParseIndexRecord(FaissReader& reader, int
     KILN_ASSIGN_OR_RETURN(record->body, ParseIvfFlatBody(reader, record->header, depth));
   } else if (pq) {
     KILN_ASSIGN_OR_RETURN(record->body, ParsePqBody(reader, record->header));
+  } else if (sq) {
+    KILN_ASSIGN_OR_RETURN(record->body, ParseSqBody(reader, record->header));
+  } else if (ivf_sq) {
+    KILN_ASSIGN_OR_RETURN(record->body, ParseIvfSqBody(reader, record->header, depth));
   } else {
     KILN_ASSIGN_OR_RETURN(record->body, ParseIdMapBody(reader, record->header, depth));
   }
@@ -68,6 +73,10 @@ StatusOr<std::unique_ptr<index::Index>> BuildIndex(const IndexRecord& record,
     KILN_ASSIGN_OR_RETURN(result, BuildIvfFlat(record, reader));
   } else if (std::holds_alternative<PqRecord>(record.body)) {
     KILN_ASSIGN_OR_RETURN(result, BuildPq(record, reader));
+  } else if (std::holds_alternative<SqRecord>(record.body)) {
+    KILN_ASSIGN_OR_RETURN(result, BuildSq(record, reader));
+  } else if (std::holds_alternative<IvfSqRecord>(record.body)) {
+    KILN_ASSIGN_OR_RETURN(result, BuildIvfSq(record, reader));
   } else {
     KILN_ASSIGN_OR_RETURN(result, BuildIdMap(record, reader));
   }

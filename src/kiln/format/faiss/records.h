@@ -60,12 +60,39 @@ struct IdMapRecord {
   const uint8_t* ids = nullptr;  // count int64, unaligned
 };
 
+// ScalarQuantizer block (write_ScalarQuantizer), inside IxSQ and IwSq.
+struct SqBlock {
+  size_t offset = 0;
+  int32_t qtype = 0;
+  int32_t rangestat = 0;
+  float rangestat_arg = 0;
+  uint64_t d = 0;
+  uint64_t code_size = 0;
+  uint64_t trained_count = 0;
+  const uint8_t* trained = nullptr;  // trained_count float32, unaligned
+};
+
+// IxSQ.
+struct SqRecord {
+  SqBlock sq;
+  uint64_t code_bytes = 0;
+  const uint8_t* codes = nullptr;  // ntotal·code_size bytes
+};
+
+// IwSq: the IVF parts, then the SQ block, code_size and by_residual.
+struct IvfSqRecord {
+  IvfRecord ivf;
+  SqBlock sq;
+  uint64_t code_size = 0;
+  uint8_t by_residual = 1;
+};
+
 struct IndexRecord {
   uint32_t fourcc = 0;
   size_t offset = 0;  // of the fourcc
   size_t end = 0;     // one past the last byte
   FaissIndexHeader header;
-  std::variant<FlatRecord, IvfRecord, IdMapRecord, PqRecord> body;
+  std::variant<FlatRecord, IvfRecord, IdMapRecord, PqRecord, SqRecord, IvfSqRecord> body;
 };
 
 // Nesting deeper than this (IDMap of IDMap of ...) is rejected as corrupt.
@@ -83,6 +110,10 @@ StatusOr<IvfRecord> ParseIvfFlatBody(FaissReader& reader, const FaissIndexHeader
 StatusOr<IdMapRecord> ParseIdMapBody(FaissReader& reader, const FaissIndexHeader& header,
                                      int depth);
 StatusOr<InvertedListsRecord> ParseInvertedLists(FaissReader& reader);
+// read_sq.cc, read_ivf_sq.cc.
+StatusOr<SqRecord> ParseSqBody(FaissReader& reader, const FaissIndexHeader& header);
+StatusOr<IvfSqRecord> ParseIvfSqBody(FaissReader& reader, const FaissIndexHeader& header,
+                                     int depth);
 
 // The uint64 at p (unaligned).
 inline uint64_t LoadU64(const uint8_t* p) {

@@ -14,7 +14,7 @@ Status WriteIdMap(const index::IdMapIndex& index, ByteSink& sink) {
   KILN_ASSIGN_OR_RETURN(FaissIndexHeader header, HeaderOf(index));
   KILN_RETURN_IF_ERROR(WriteField<uint32_t>(sink, kFourccIdMap));
   KILN_RETURN_IF_ERROR(WriteIndexHeader(sink, header));
-  KILN_RETURN_IF_ERROR(WriteFaissIndex(index.inner(), sink));
+  KILN_RETURN_IF_ERROR(WriteIndexRecord(index.inner(), sink));
   return WriteVector<int64_t>(sink, index.id_map().data(), index.id_map().size());
 }
 

@@ -12,7 +12,6 @@
 #include "kiln/format/faiss/writers.h"
 
 namespace kiln::format {
-namespace {
 
 Status WriteArrayInvertedLists(const index::InvertedLists& lists, ByteSink& sink) {
   const size_t nlist = lists.nlist();
@@ -41,8 +40,6 @@ Status WriteArrayInvertedLists(const index::InvertedLists& lists, ByteSink& sink
   }
   return OkStatus();
 }
-
-}  // namespace
 
 Status WriteIvfFlat(const index::IvfFlatIndex& index, ByteSink& sink) {
   if (!index.is_trained())

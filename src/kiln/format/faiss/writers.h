@@ -7,11 +7,23 @@
 #include "kiln/index/flat_index.h"
 #include "kiln/index/id_map_index.h"
 #include "kiln/index/ivf_flat_index.h"
+#include "kiln/index/ivf_sq_index.h"
+#include "kiln/index/sq_index.h"
+#include "kiln/format/faiss/faiss_writer.h"
 
 namespace kiln::format {
 
+// The record of index (any supported type), without compatibility checks.
+Status WriteIndexRecord(const index::Index& index, ByteSink& sink);
 Status WriteFlat(const index::FlatIndex& index, ByteSink& sink);
 Status WriteIvfFlat(const index::IvfFlatIndex& index, ByteSink& sink);
 Status WriteIdMap(const index::IdMapIndex& index, ByteSink& sink);
+Status WriteSq(const index::ScalarQuantizerIndex& index, ByteSink& sink);
+Status WriteIvfSq(const index::IvfScalarQuantizerIndex& index, ByteSink& sink);
+// "ilar" lists (write_ivf_flat.cc), shared by the IVF writers.
+Status WriteArrayInvertedLists(const index::InvertedLists& lists, ByteSink& sink);
+// InvalidArgument when index (or the index inside an IDMap) holds a type
+// Faiss 1.7.3 cannot read and options do not allow it (write_sq.cc).
+Status CheckFaissCompatible(const index::Index& index, const WriteOptions& options);
 
 }  // namespace kiln::format
