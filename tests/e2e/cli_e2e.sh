@@ -116,5 +116,28 @@ expect "dimension mismatch on search" 1 "dimension 784.*d = 16" -- \
 expect "bad flag exits 2" 2 "" -- "$kiln" build --input "$work/good.npy" --no-such-flag
 expect "--help shows examples" 0 "Examples" -- "$kiln" --help
 
+# --- Naming the index: typed definitions, AUTO, conflicts (docs/factory.md) -----
+expect "typed definition IVFFLAT builds" 0 "built IVF8,Flat" -- \
+  "$kiln" build --input "$work/good.npy" --index-type IVFFLAT --param ncentroids=8 --param nprobe=4 --output "$work/t1"
+grep -q '"nprobe": 4' "$work/t1/kiln.json" && ok "typed definition: nprobe recorded in kiln.json" || bad "typed: no nprobe in kiln.json"
+expect "metric_type sets the metric" 0 "metric=cosine" -- \
+  "$kiln" build --input "$work/good.npy" --index-type flat --param metric_type=Cosine --output "$work/t2"
+expect "--metric conflicting with metric_type exits 2" 2 "conflicts with metric_type" -- \
+  "$kiln" build --input "$work/good.npy" --index-type FLAT --param metric_type=IP --metric l2 --output "$work/t3"
+no_success "$work/t3" "metric conflict"
+expect "--factory and --index-type together exit 2" 2 "--factory.*--index-type" -- \
+  "$kiln" build --input "$work/good.npy" --factory Flat --index-type FLAT --output "$work/t4"
+expect "unknown typed parameter lists the valid ones" 2 "valid: ncentroids, nprobe, metric_type" -- \
+  "$kiln" build --input "$work/good.npy" --index-type IVFFLAT --param nlist=8 --output "$work/t5"
+expect "recognised but unbuilt family exits 2 before reading" 2 "not supported" -- \
+  "$kiln" build --input "$work/nope.npy" --factory HNSW32 --output "$work/t6"
+expect "AUTO picks and explains" 0 "auto: n = 500.*Flat" -- \
+  "$kiln" build --input "$work/good.npy" --index-type AUTO --memory-budget 1G --target-recall 0.9 --output "$work/t8"
+grep -q '"auto_reason"' "$work/t8/kiln.json" && ok "AUTO: auto_reason in kiln.json" || bad "AUTO: no auto_reason"
+expect "--memory-budget without AUTO exits 2" 2 "need --index-type AUTO" -- \
+  "$kiln" build --input "$work/good.npy" --factory Flat --memory-budget 1G --output "$work/t9"
+expect "bad --memory-budget exits 2" 2 "size \"lots\"" -- \
+  "$kiln" build --input "$work/good.npy" --index-type AUTO --memory-budget lots --output "$work/t10"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,10 +1,18 @@
-// Faiss index-factory strings (faiss/index_factory.h) for the families kiln
-// builds. Grammar accepted now (case-sensitive, no spaces, as in Faiss):
-//   spec   := ["IDMap,"] body | body ",IDMap"
-//   body   := "Flat" | "IVF" <nlist> ",Flat"
-// Other Faiss families (PQ, SQ, HNSW, OPQ, PCA, Refine, ...) are recognised
+// Faiss index-factory strings (faiss/index_factory.h) → IndexSpec, and
+// IndexSpec → an empty kiln index. Grammar (case-sensitive, no spaces, as in
+// Faiss; docs/factory.md has the full version):
+//   spec   := ["IDMap,"] [opq ","] body | [opq ","] body ",IDMap"
+//   opq    := "OPQ" <M> ["_" <dout>]                       (parsed, Unimplemented)
+//   body   := "Flat" | pq | sq
+//           | "IVF" <nlist> ["_HNSW" [<M>]] "," code
+//           | "HNSW" [<M>] [("," | "_") code]              (M defaults to 32)
+//   code   := "Flat" | pq | sq
+//   pq     := "PQ" <M> ["x" <nbits>] ["np"]                 (nbits 1..12, default 8)
+//   sq     := "SQ4" | "SQ6" | "SQ8" | "SQfp16" | "SQ8_direct" | "SQbf16"
+//           | "SQ8_uniform" | "SQ4_uniform"                 (kiln spellings)
+// Other Faiss components (PCA, Refine, RFlat, IDMap2, NSG, ...) are recognised
 // and rejected as Unimplemented; anything else is InvalidArgument. Errors name
-// the component (1-based), its byte offset and what was expected.
+// the component (1-based), its byte offset and what was expected there.
 #pragma once
 
 #include <cstddef>
@@ -13,40 +21,24 @@
 #include <string_view>
 
 #include "kiln/index/index.h"
+#include "kiln/index/index_spec.h"
 #include "kiln/index/ivf_train_params.h"
 
 namespace kiln::index {
 
-// Top-level structure of the index. Next: kHnsw.
-enum class IndexFamily { kFlat, kIvf };
-
-// How vectors are stored (in an IVF list or a flat array). Next: kPq, kSq.
-enum class CodecKind { kFlat };
-
-struct CodecSpec {
-  CodecKind kind = CodecKind::kFlat;
-  // Next: pq_m, pq_nbits, sq_type.
-  bool operator==(const CodecSpec&) const = default;
-};
-
-struct IndexSpec {
-  IndexFamily family = IndexFamily::kFlat;
-  /// kIvf: number of inverted lists (1 .. kMaxNlist).
-  size_t nlist = 0;
-  CodecSpec codec;
-  /// Wrap in IDMap: vectors carry caller-chosen ids.
-  bool id_map = false;
-
-  // Canonical factory string: "Flat", "IVF256,Flat", "IDMap,IVF256,Flat".
-  std::string ToFactoryString() const;
-  bool operator==(const IndexSpec&) const = default;
-};
-
-// Parses a factory string; see the grammar above.
+// Parses a factory string; see the grammar above. Succeeds for every family of
+// the grammar, including ones no index builds yet (see IsImplemented).
 StatusOr<IndexSpec> ParseFactoryString(std::string_view description);
 
-// Creates an empty index for spec. InvalidArgument when d is outside
-// [1, kMaxDimension] or the spec's numbers are out of range.
+// True when CreateIndex can build spec in this build of kiln.
+bool IsImplemented(const IndexSpec& spec);
+
+// OK when IsImplemented(spec), else Unimplemented naming the missing part.
+Status CheckImplemented(const IndexSpec& spec);
+
+// Creates an empty index for spec: ValidateSpec(spec, d), then Unimplemented
+// for families no index implements yet. Search defaults in spec (nprobe) are
+// applied to the index so they are stored in its file.
 StatusOr<std::unique_ptr<Index>> CreateIndex(const IndexSpec& spec, size_t d, Metric metric,
                                              const IvfTrainParams& ivf_params = {});
 

@@ -7,7 +7,9 @@
 
 #include "kiln/base/byte_sink.h"
 #include "kiln/format/faiss/faiss_writer.h"
+#include "kiln/index/auto_select.h"
 #include "kiln/index/factory.h"
+#include "kiln/index/typed_definition.h"
 #include "kiln/index/id_map_index.h"
 
 namespace kiln::job {
@@ -32,11 +34,24 @@ Status PrepareOutputDir(const std::string& dir) {
   return OkStatus();
 }
 
-std::string ManifestJson(const BuildRequest& request, const BuildReport& report) {
+std::string ManifestJson(const BuildRequest& request, const index::IndexSpec& spec,
+                         const BuildReport& report) {
   nlohmann::ordered_json j;
   j["kiln_version"] = "0.1.0";
   j["index_file"] = "faiss.index";
-  j["factory"] = request.factory;
+  j["factory"] = spec.ToFactoryString();
+  if (!request.index_type.empty()) {
+    j["index_type"] = request.index_type;
+    nlohmann::ordered_json params = nlohmann::ordered_json::object();
+    for (const auto& [key, value] : request.index_params) params[key] = value;
+    j["index_params"] = params;
+  }
+  if (!report.auto_reason.empty()) j["auto_reason"] = report.auto_reason;
+  nlohmann::ordered_json search = nlohmann::ordered_json::object();
+  if (spec.nprobe) search["nprobe"] = *spec.nprobe;
+  if (spec.ef_search) search["ef_search"] = *spec.ef_search;
+  if (!search.empty()) j["search_defaults"] = search;
+  if (spec.ef_construction) j["ef_construction"] = *spec.ef_construction;
   j["description"] = report.description;
   j["metric"] = std::string(MetricName(request.metric));
   j["faiss_metric"] = request.metric == Metric::kL2 ? "METRIC_L2" : "METRIC_INNER_PRODUCT";
@@ -58,10 +73,38 @@ std::string ManifestJson(const BuildRequest& request, const BuildReport& report)
 
 std::string IndexPathInDir(const std::string& dir) { return (fs::path(dir) / "faiss.index").string(); }
 
+bool IsAutoRequest(const BuildRequest& request) {
+  std::string upper = request.index_type;
+  for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  return upper == "AUTO";
+}
+
+StatusOr<index::IndexSpec> ResolveIndexSpec(const BuildRequest& request) {
+  if (IsAutoRequest(request))
+    return InvalidArgumentError("--index-type AUTO: the index is chosen after reading the data");
+  index::IndexSpec spec;
+  if (request.index_type.empty()) {
+    KILN_ASSIGN_OR_RETURN(spec, index::ParseFactoryString(request.factory));
+  } else {
+    KILN_ASSIGN_OR_RETURN(spec, index::ParseTypedDefinition(request.index_type, request.index_params));
+  }
+  KILN_RETURN_IF_ERROR(index::CheckImplemented(spec));
+  return spec;
+}
+
 StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& ctx) {
   const auto start = std::chrono::steady_clock::now();
   BuildReport report;
-  KILN_ASSIGN_OR_RETURN(index::IndexSpec spec, index::ParseFactoryString(request.factory));
+  index::IndexSpec spec;
+  const bool is_auto = IsAutoRequest(request);
+  if (!is_auto) {
+    KILN_ASSIGN_OR_RETURN(spec, ResolveIndexSpec(request));
+    if (spec.metric && *spec.metric != request.metric)
+      return InvalidArgumentError("metric {} conflicts with metric_type = {}", MetricName(request.metric),
+                                  MetricName(*spec.metric));
+  } else if (!(request.target_recall > 0 && request.target_recall <= 1)) {
+    return InvalidArgumentError("--target-recall: expected a value in (0, 1], found {}", request.target_recall);
+  }
   if (request.sample_rate < 0 || request.sample_rate > 1)
     return InvalidArgumentError("--sample-rate: expected a value in (0, 1], found {}", request.sample_rate);
   KILN_RETURN_IF_ERROR(PrepareOutputDir(request.output_dir));
@@ -82,6 +125,13 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
   report.d = data.d();
   report.read_seconds = SecondsSince(t);
   KILN_RETURN_IF_ERROR(ctx.CheckCancelled("read"));
+  if (is_auto) {
+    KILN_ASSIGN_OR_RETURN(index::AutoChoice choice, index::ChooseAuto(data.n(), data.d(), request.memory_budget,
+                                                                      request.target_recall));
+    spec = std::move(choice.spec);
+    report.auto_reason = std::move(choice.reason);
+  }
+  report.warnings.insert(report.warnings.end(), spec.warnings.begin(), spec.warnings.end());
 
   // Train.
   index::IvfTrainParams train_params;
@@ -126,7 +176,7 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
   }
   report.write_seconds = SecondsSince(t);
   report.total_seconds = SecondsSince(start);
-  KILN_RETURN_IF_ERROR(WriteFileAtomically((dir / "kiln.json").string(), ManifestJson(request, report)));
+  KILN_RETURN_IF_ERROR(WriteFileAtomically((dir / "kiln.json").string(), ManifestJson(request, spec, report)));
   KILN_RETURN_IF_ERROR(WriteFileAtomically((dir / "_SUCCESS").string(), ""));
   ctx.Report("write", 1, 1);
   return report;

@@ -9,18 +9,26 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kiln/base/exec_context.h"
 #include "kiln/base/types.h"
 #include "kiln/dataset/vector_reader.h"
+#include "kiln/index/index_spec.h"
 
 namespace kiln::job {
 
 struct BuildRequest {
   std::string input;                    // vector file spec (see docs/formats/inputs.md)
   std::optional<std::string> ids_path;  // external int64 ids, one per vector
-  std::string factory = "Flat";         // Faiss factory string
+  std::string factory = "Flat";         // Faiss factory string (when index_type is empty)
+  // MyScale-style typed definition (IVFFLAT, IVFPQ, ...) with its key=value
+  // parameters, or "AUTO" (kiln chooses from n, d, budget and recall).
+  std::string index_type;
+  std::vector<std::pair<std::string, std::string>> index_params;
+  uint64_t memory_budget = 0;           // AUTO: bytes the index may use; 0 = no limit
+  double target_recall = 0.95;          // AUTO
   Metric metric = Metric::kL2;
   double sample_rate = 0;               // (0, 1]: share of vectors used for training
   uint64_t seed = 1234;
@@ -30,6 +38,7 @@ struct BuildRequest {
 
 struct BuildReport {
   std::string description;  // index structure, e.g. "IDMap,IVF256,Flat"
+  std::string auto_reason;  // AUTO: what was chosen and why
   size_t n = 0;
   size_t d = 0;
   size_t n_train = 0;
@@ -42,6 +51,14 @@ struct BuildReport {
   std::string index_path;
   std::vector<std::string> warnings;
 };
+
+// True when request.index_type is AUTO (any case).
+bool IsAutoRequest(const BuildRequest& request);
+
+// The spec named by request.factory or request.index_type (+ index_params),
+// checked to be buildable (Unimplemented otherwise). Not for AUTO requests,
+// whose spec depends on the data (InvalidArgument).
+StatusOr<index::IndexSpec> ResolveIndexSpec(const BuildRequest& request);
 
 // Validates the request (factory string, output directory) before reading any
 // data, then reads, trains, adds and publishes. Errors carry the file, field
