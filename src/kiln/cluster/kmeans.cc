@@ -127,8 +127,20 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
     }
     result.iterations = iter + 1;
 
-    // Objective: exact squared distances to the assigned centroids.
-    {
+    // Stable assignment (and no split last time): centroids cannot move, so
+    // the remaining iterations would reproduce this exact state.
+    const bool stable = iter > 0 && last_assign == b.assign;
+    const bool last = stable || iter + 1 == params.niter;
+    bool any_empty = false;
+    if (!last) {
+      std::vector<uint8_t> used(k, 0);
+      for (idx_t a : b.assign) used[static_cast<size_t>(a)] = 1;
+      any_empty = std::find(used.begin(), used.end(), 0) != used.end();
+    }
+    // Exact squared distances to the assigned centroids: the objective, and
+    // the cluster errors an empty-cluster split needs. A memory-bound pass
+    // over the data, so only when one of those is needed.
+    if (last || any_empty) {
       std::vector<double> partial(pool.num_threads(), 0.0);
       pool.ParallelForStatic(m, [&](size_t s, size_t e, int w) {
         double sum = 0;
@@ -144,10 +156,7 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
       for (double v : partial) result.objective += v;
     }
     ctx.Report("k-means", static_cast<uint64_t>(iter + 1), static_cast<uint64_t>(params.niter));
-
-    // Stable assignment (and no split last time): centroids cannot move, so
-    // the remaining iterations would reproduce this exact state.
-    if (iter > 0 && last_assign == b.assign) break;
+    if (stable) break;
     last_assign = b.assign;
 
     // Update step.
