@@ -77,7 +77,15 @@ int main(int argc, char** argv) {
   ivf->add_option("--queries", queries)->required();
   ivf->add_option("--gt", gt)->required();
   ivf->add_option("--nprobe", nprobes)->delimiter(',');
+  auto* check = app.add_subcommand("check", "Exit 0 if kiln can build this factory string");
+  check->add_option("--factory", factory)->required();
   CLI11_PARSE(app, argc, argv);
+  if (check->parsed()) {
+    auto spec = kiln::index::ParseFactoryString(factory);
+    kiln::Status s = spec.ok() ? kiln::index::CheckImplemented(*spec) : spec.status();
+    if (!s.ok()) fmt::print(stderr, "{}\n", s.message());
+    return s.ok() ? 0 : 2;
+  }
 
   kiln::ThreadPool pool(threads);
   kiln::ExecContext ctx;
