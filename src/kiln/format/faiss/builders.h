@@ -14,6 +14,13 @@
 namespace kiln::format {
 
 // Metric of a record's header: 1 → kL2, 0 → kInnerProduct, else Unimplemented.
+// Shared by every IVF record: nlist, nprobe, the nested quantizer and the
+// direct map (skipped); then the inverted lists, checked against nlist, the
+// expected code_size (`code_size_rule` names it in errors) and ntotal.
+Status ParseIvfHeader(FaissReader& reader, const FaissIndexHeader& header, int depth, IvfRecord& r);
+Status ParseIvfLists(FaissReader& reader, const FaissIndexHeader& header, uint64_t code_size,
+                     std::string_view code_size_rule, IvfRecord& r);
+
 StatusOr<Metric> KilnMetric(const IndexRecord& record, const FaissReader& reader);
 
 StatusOr<std::unique_ptr<index::Index>> BuildIndex(const IndexRecord& record,

@@ -41,17 +41,21 @@ Status WriteArrayInvertedLists(const index::InvertedLists& lists, ByteSink& sink
   return OkStatus();
 }
 
-Status WriteIvfFlat(const index::IvfFlatIndex& index, ByteSink& sink) {
+Status WriteIvfHeader(uint32_t fourcc, const index::IvfIndex& index, ByteSink& sink) {
   if (!index.is_trained())
     return FailedPreconditionError("write Faiss index: {} is not trained", index.Describe());
   KILN_ASSIGN_OR_RETURN(FaissIndexHeader header, HeaderOf(index));
-  KILN_RETURN_IF_ERROR(WriteField<uint32_t>(sink, kFourccIvfFlat));
+  KILN_RETURN_IF_ERROR(WriteField<uint32_t>(sink, fourcc));
   KILN_RETURN_IF_ERROR(WriteIndexHeader(sink, header));
   KILN_RETURN_IF_ERROR(WriteField<uint64_t>(sink, index.nlist()));
   KILN_RETURN_IF_ERROR(WriteField<uint64_t>(sink, index.nprobe()));
   KILN_RETURN_IF_ERROR(WriteFlat(*index.quantizer(), sink));
-  KILN_RETURN_IF_ERROR(WriteField<uint8_t>(sink, 0));   // direct map type: NoMap
-  KILN_RETURN_IF_ERROR(WriteField<uint64_t>(sink, 0));  // empty direct map array
+  KILN_RETURN_IF_ERROR(WriteField<uint8_t>(sink, 0));  // direct map type: NoMap
+  return WriteField<uint64_t>(sink, 0);                // empty direct map array
+}
+
+Status WriteIvfFlat(const index::IvfFlatIndex& index, ByteSink& sink) {
+  KILN_RETURN_IF_ERROR(WriteIvfHeader(kFourccIvfFlat, index, sink));
   return WriteArrayInvertedLists(index.lists(), sink);
 }
 

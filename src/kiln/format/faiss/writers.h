@@ -22,6 +22,9 @@ Status WriteSq(const index::ScalarQuantizerIndex& index, ByteSink& sink);
 Status WriteIvfSq(const index::IvfScalarQuantizerIndex& index, ByteSink& sink);
 // "ilar" lists (write_ivf_flat.cc), shared by the IVF writers.
 Status WriteArrayInvertedLists(const index::InvertedLists& lists, ByteSink& sink);
+// fourcc, header, nlist, nprobe, the nested quantizer and an empty direct map:
+// the start every IVF record shares (write_ivf_header in Faiss).
+Status WriteIvfHeader(uint32_t fourcc, const index::IvfIndex& index, ByteSink& sink);
 // InvalidArgument when index (or the index inside an IDMap) holds a type
 // Faiss 1.7.3 cannot read and options do not allow it (write_sq.cc).
 Status CheckFaissCompatible(const index::Index& index, const WriteOptions& options);
