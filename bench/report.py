@@ -69,6 +69,16 @@ def main(results_path, out_path):
                     f"| {f['peak_rss_mb']:.0f} / {k['peak_rss_mb']:.0f} "
                     if i == 0 else "| | | | | | ")
             lines.append(head + f"| {fs['nprobe']} | {fs['recall']:.4f} | {ks['recall']:.4f} | {fs['qps']:.0f} | {ks['qps']:.0f} |")
+    solo = [t["kiln"] for key, t in by.items() if key[0] == "index" and "faiss" not in t and "kiln" in t]
+    if solo:
+        lines += ["", "## kiln alone at scale", "",
+                  "| data | factory | train s | add s | train+add s | peak RSS MB | recall@10 per nprobe |",
+                  "|---|---|---|---|---|---|---|"]
+        for k in solo:
+            rec = ", ".join(f"{s['nprobe']}: {s['recall']:.4f}" for s in k["search"])
+            lines.append(f"| {k['name']} {k['n']}×{k['d']} | {k['factory']} | {k['train_seconds']:.2f} | "
+                         f"{k['add_seconds']:.2f} | {k['train_seconds'] + k['add_seconds']:.2f} | "
+                         f"{k['peak_rss_mb']:.0f} | {rec} |")
     lines += ["", "Reproduce: `bench/run` (about 3 minutes; `KILN_BENCH_THREADS=1 bench/run` for one thread).",
               "Raw JSON lines: `bench/out/results.jsonl` (not committed), one object per tool and benchmark.",
               "Targets: k-means ≥ 3× Faiss's effective GFLOP/s; IVF-Flat recall@10 within 0.5 points of Faiss at the",
