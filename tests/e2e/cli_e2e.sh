@@ -139,5 +139,18 @@ expect "--memory-budget without AUTO exits 2" 2 "need --index-type AUTO" -- \
 expect "bad --memory-budget exits 2" 2 "size \"lots\"" -- \
   "$kiln" build --input "$work/good.npy" --index-type AUTO --memory-budget lots --output "$work/t10"
 
+
+# --- IVF-PQ (IwPQ): build, search, Faiss agrees; typed definition ---------------
+expect "build IVF64,PQ8np" 0 "built IVF64,PQ8" -- \
+  "$kiln" build --input "$work/good.npy" --factory IVF64,PQ8np --output "$work/pq1"
+expect "search IVF-PQ" 0 "searched 20" -- \
+  "$kiln" search --index "$work/pq1" --queries "$work/queries.npy" -k 10 --nprobe 16 --output "$work/pq1_hits.npy"
+$py "$here/faiss_check.py" "$work/pq1/faiss.index" "$work/queries.npy" "$work/pq1_hits.npy" 10 16 >"$work/pq1_fc.txt" 2>&1 \
+  && ok "Faiss agrees on IVF64,PQ8np output" || { bad "Faiss disagrees on IVF64,PQ8np output"; cat "$work/pq1_fc.txt"; }
+expect "inspect shows IVF-PQ fields" 0 "M 8, nbits 8, code_size 8, by_residual 1" -- \
+  "$kiln" inspect "$work/pq1/faiss.index"
+expect "typed definition IVFPQ builds" 0 "built IVF16,PQ4" -- \
+  "$kiln" build --input "$work/good.npy" --index-type IVFPQ --param ncentroids=16 --param M=4 --output "$work/pq2"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

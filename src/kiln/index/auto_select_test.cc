@@ -36,7 +36,7 @@ TEST(AutoSelectTest, ChoicesFollowTheRules) {
 }
 
 TEST(AutoSelectTest, OnlyImplementedFamilies) {
-  // Default predicate: Flat, IVF-Flat, SQ, IVF-SQ and PQ build; IVF-PQ and HNSW not yet.
+  // Default predicate: Flat, IVF-Flat, SQ, IVF-SQ, PQ and IVF-PQ build; HNSW not yet.
   auto hnsw = ChooseAuto(1000000, 128, 0, 0.99);
   ASSERT_TRUE(hnsw.ok());
   EXPECT_EQ(hnsw->spec.ToFactoryString(), "IVF4000,Flat");
@@ -46,12 +46,10 @@ TEST(AutoSelectTest, OnlyImplementedFamilies) {
   auto sq = ChooseAuto(1000000, 128, 500 * kMiB, 0.95);
   ASSERT_TRUE(sq.ok()) << sq.status().ToString();
   EXPECT_EQ(sq->spec.ToFactoryString(), "IVF4000,SQ8");
-  // IVF-PQ does not build yet: below what SQ8 needs, nothing fits.
+  // IVF-PQ builds: below what SQ8 needs, PQ codes with the largest M that fits.
   auto pq = ChooseAuto(1000000, 128, 100 * kMiB, 0.95);
-  EXPECT_EQ(pq.status().code(), StatusCode::kResourceExhausted);
-  EXPECT_NE(pq.status().message().find("IVF4000,PQ64np would fit but kiln cannot build it yet"),
-            std::string::npos)
-      << pq.status().message();
+  ASSERT_TRUE(pq.ok()) << pq.status().ToString();
+  EXPECT_EQ(pq->spec.ToFactoryString(), "IVF4000,PQ64np");
 }
 
 TEST(AutoSelectTest, ReasonsNameInputsChoiceAndWhy) {

@@ -6,6 +6,7 @@
 #include "kiln/index/flat_index.h"
 #include "kiln/index/id_map_index.h"
 #include "kiln/index/ivf_flat_index.h"
+#include "kiln/index/ivf_pq_index.h"
 #include "kiln/index/ivf_sq_index.h"
 #include "kiln/index/pq_index.h"
 #include "kiln/index/sq_index.h"
@@ -309,7 +310,10 @@ Maker FindMaker(const IndexSpec& spec) {
             return std::make_unique<IvfScalarQuantizerIndex>(d, metric, s.nlist, s.codec.sq_type, params);
           };
         case CodecKind::kPq:
-          return nullptr;  // next: IVF-PQ
+          return [](const IndexSpec& s, size_t d, Metric metric,
+                    const IvfTrainParams& params) -> std::unique_ptr<Index> {
+            return std::make_unique<IvfPqIndex>(d, metric, s.nlist, s.codec.pq_m, s.codec.pq_nbits, params);
+          };
       }
       return nullptr;
     case IndexFamily::kHnsw:

@@ -287,7 +287,6 @@ TEST(FactoryTest, UnimplementedFamiliesParseButDoNotBuild) {
     const char* message;
   } cases[] = {
       {"HNSW32", R"(index "HNSW32,Flat": HNSW indexes are not supported yet by kiln build)"},
-      {"IVF256,PQ16np", R"(index "IVF256,PQ16np": IVF-PQ indexes are not supported yet by kiln build)"},
       {"IVF256_HNSW32,Flat",
        R"(index "IVF256_HNSW32,Flat": HNSW coarse quantizers (IVF<n>_HNSW<M>) are not supported yet by kiln build)"},
   };
@@ -300,7 +299,8 @@ TEST(FactoryTest, UnimplementedFamiliesParseButDoNotBuild) {
     EXPECT_EQ(index.status().message(), c.message);
   }
   for (const char* text : {"Flat", "IVF8,Flat", "IDMap,IVF8,Flat", "Flat,IDMap", "SQ8", "PQ16np",
-                           "IVF256,SQ8", "IVF16,SQfp16,IDMap"})
+                           "IVF256,SQ8", "IVF16,SQfp16,IDMap",
+                           "IVF256,PQ16np", "IVF64,PQ8x4,IDMap"})
     EXPECT_TRUE(IsImplemented(ParseFactoryString(text).value())) << text;
   // Search defaults in the spec reach the index (and so its file).
   IndexSpec spec = ParseFactoryString("IVF8,Flat").value();
@@ -308,6 +308,10 @@ TEST(FactoryTest, UnimplementedFamiliesParseButDoNotBuild) {
   auto index = CreateIndex(spec, 16, Metric::kL2);
   ASSERT_TRUE(index.ok());
   EXPECT_EQ(dynamic_cast<IvfFlatIndex&>(**index).nprobe(), 4u);
+  // IVF-PQ builds with the spec's nlist, M and nbits.
+  auto ivfpq = CreateIndex(ParseFactoryString("IVF256,PQ16x4np").value(), 32, Metric::kL2);
+  ASSERT_TRUE(ivfpq.ok()) << ivfpq.status().ToString();
+  EXPECT_EQ((*ivfpq)->Describe(), "IVF256,PQ16x4");
 }
 
 }  // namespace

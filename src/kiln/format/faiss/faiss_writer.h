@@ -4,6 +4,7 @@
 //   IvfFlatIndex → IwFl with an IxF2/IxFI quantizer and "ilar" inverted lists
 //   ScalarQuantizerIndex    → IxSQ
 //   IvfScalarQuantizerIndex → IwSq with an IxF2/IxFI quantizer and "ilar" lists
+//   IvfPqIndex   → IwPQ with an IxF2/IxFI quantizer and "ilar" lists
 //   IdMapIndex   → IxMp around its inner index
 #pragma once
 
@@ -20,7 +21,7 @@ Status WriteFaissIndex(const index::Index& index, ByteSink& sink);
 
 struct WriteOptions {
   /// Allow content Debian's libfaiss 1.7.3 cannot read (SQbf16, which Faiss
-  /// >= 1.9 reads). When false such indexes fail with InvalidArgument.
+  /// >= 1.9 reads; IVF-PQ with nbits > 8, which Faiss >= 1.7.4 reads). When false such indexes fail with InvalidArgument.
   bool allow_non_faiss_173 = false;
 };
 // WriteFaissIndex after checking the index against options. Without options,

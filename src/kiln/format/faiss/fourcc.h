@@ -25,6 +25,7 @@ inline constexpr uint32_t kFourccIdMap = Fourcc("IxMp");    // IndexIDMap
 inline constexpr uint32_t kFourccIdMap2 = Fourcc("IxM2");   // IndexIDMap2 (same bytes)
 inline constexpr uint32_t kFourccSq = Fourcc("IxSQ");       // IndexScalarQuantizer
 inline constexpr uint32_t kFourccIvfSq = Fourcc("IwSq");    // IndexIVFScalarQuantizer
+inline constexpr uint32_t kFourccIvfPq = Fourcc("IwPQ");    // IndexIVFPQ
 
 // Inverted lists (write_InvertedLists).
 inline constexpr uint32_t kFourccArrayLists = Fourcc("ilar");  // ArrayInvertedLists

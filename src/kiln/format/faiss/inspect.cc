@@ -20,6 +20,7 @@ std::string_view ClassName(uint32_t fourcc) {
   if (fourcc == kFourccIvfFlat) return "IndexIVFFlat";
   if (fourcc == kFourccSq) return "IndexScalarQuantizer";
   if (fourcc == kFourccIvfSq) return "IndexIVFScalarQuantizer";
+  if (fourcc == kFourccIvfPq) return "IndexIVFPQ";
   if (fourcc == kFourccIdMap) return "IndexIDMap";
   if (fourcc == kFourccIdMap2) return "IndexIDMap2";
   if (fourcc == kFourccPq) return "IndexPQ";
@@ -55,6 +56,10 @@ class Describer {
       Sq(ivf_sq->sq, pad);
       Line(pad, "  by_residual {}", ivf_sq->by_residual);
       Ivf(ivf_sq->ivf, pad, depth);
+    } else if (const auto* ivf_pq = std::get_if<IvfPqRecord>(&r.body)) {
+      Line(pad, "  M {}, nbits {}, code_size {}, by_residual {}", ivf_pq->pq.M, ivf_pq->pq.nbits,
+           ivf_pq->code_size, ivf_pq->by_residual);
+      Ivf(ivf_pq->ivf, pad, depth);
     } else if (const auto* map = std::get_if<IdMapRecord>(&r.body)) {
       Line(pad, "  inner:");
       Record(*map->inner, depth + 2);

@@ -26,8 +26,8 @@ StatusOr<std::unique_ptr<IndexRecord>> ParseIndexRecord(FaissReader& reader, int
   const bool ivf_flat = h == kFourccIvfFlat;
   const bool id_map = h == kFourccIdMap || h == kFourccIdMap2;
   const bool pq = h == kFourccPq;
-  const bool sq = h == kFourccSq, ivf_sq = h == kFourccIvfSq;
-  if (!flat && !ivf_flat && !id_map && !pq && !sq && !ivf_sq) {
+  const bool sq = h == kFourccSq, ivf_sq = h == kFourccIvfSq, ivf_pq = h == kFourccIvfPq;
+  if (!flat && !ivf_flat && !id_map && !pq && !sq && !ivf_sq && !ivf_pq) {
     const std::string name = FourccName(h);
     if (name.starts_with("0x")) return reader.Corrupt(record->offset, "an index type fourcc", name);
     return reader.Unsupported(record->offset, fmt::format("index type \"{}\"", name));
@@ -43,6 +43,8 @@ StatusOr<std::unique_ptr<IndexRecord>> ParseIndexRecord(FaissReader& reader, int
     KILN_ASSIGN_OR_RETURN(record->body, ParseSqBody(reader, record->header));
   } else if (ivf_sq) {
     KILN_ASSIGN_OR_RETURN(record->body, ParseIvfSqBody(reader, record->header, depth));
+  } else if (ivf_pq) {
+    KILN_ASSIGN_OR_RETURN(record->body, ParseIvfPqBody(reader, record->header, depth));
   } else {
     KILN_ASSIGN_OR_RETURN(record->body, ParseIdMapBody(reader, record->header, depth));
   }
@@ -77,6 +79,8 @@ StatusOr<std::unique_ptr<index::Index>> BuildIndex(const IndexRecord& record,
     KILN_ASSIGN_OR_RETURN(result, BuildSq(record, reader));
   } else if (std::holds_alternative<IvfSqRecord>(record.body)) {
     KILN_ASSIGN_OR_RETURN(result, BuildIvfSq(record, reader));
+  } else if (std::holds_alternative<IvfPqRecord>(record.body)) {
+    KILN_ASSIGN_OR_RETURN(result, BuildIvfPq(record, reader));
   } else {
     KILN_ASSIGN_OR_RETURN(result, BuildIdMap(record, reader));
   }

@@ -87,12 +87,21 @@ struct IvfSqRecord {
   uint8_t by_residual = 1;
 };
 
+// IwPQ: the IVF parts, then by_residual, code_size and the PQ block.
+struct IvfPqRecord {
+  IvfRecord ivf;
+  uint8_t by_residual = 1;
+  uint64_t code_size = 0;
+  ProductQuantizerRecord pq;
+};
+
 struct IndexRecord {
   uint32_t fourcc = 0;
   size_t offset = 0;  // of the fourcc
   size_t end = 0;     // one past the last byte
   FaissIndexHeader header;
-  std::variant<FlatRecord, IvfRecord, IdMapRecord, PqRecord, SqRecord, IvfSqRecord> body;
+  std::variant<FlatRecord, IvfRecord, IdMapRecord, PqRecord, SqRecord, IvfSqRecord, IvfPqRecord>
+      body;
 };
 
 // Nesting deeper than this (IDMap of IDMap of ...) is rejected as corrupt.
@@ -113,6 +122,9 @@ StatusOr<InvertedListsRecord> ParseInvertedLists(FaissReader& reader);
 // read_sq.cc, read_ivf_sq.cc.
 StatusOr<SqRecord> ParseSqBody(FaissReader& reader, const FaissIndexHeader& header);
 StatusOr<IvfSqRecord> ParseIvfSqBody(FaissReader& reader, const FaissIndexHeader& header,
+                                     int depth);
+// read_ivf_pq.cc.
+StatusOr<IvfPqRecord> ParseIvfPqBody(FaissReader& reader, const FaissIndexHeader& header,
                                      int depth);
 
 // The uint64 at p (unaligned).

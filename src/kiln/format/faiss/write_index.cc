@@ -11,6 +11,7 @@ Status WriteFaissIndex(const index::Index& index, ByteSink& sink) {
 
 Status WriteFaissIndex(const index::Index& index, ByteSink& sink, const WriteOptions& options) {
   KILN_RETURN_IF_ERROR(CheckFaissCompatible(index, options));
+  KILN_RETURN_IF_ERROR(CheckIvfPqCompatible(index, options));
   return WriteIndexRecord(index, sink);
 }
 
@@ -20,6 +21,8 @@ Status WriteIndexRecord(const index::Index& index, ByteSink& sink) {
   if (const auto* ivf = dynamic_cast<const index::IvfFlatIndex*>(&index))
     return WriteIvfFlat(*ivf, sink);
   if (const auto* pq = dynamic_cast<const index::PqIndex*>(&index)) return WritePq(*pq, sink);
+  if (const auto* ivf_pq = dynamic_cast<const index::IvfPqIndex*>(&index))
+    return WriteIvfPq(*ivf_pq, sink);
   if (const auto* ivf_sq = dynamic_cast<const index::IvfScalarQuantizerIndex*>(&index))
     return WriteIvfSq(*ivf_sq, sink);
   if (const auto* sq = dynamic_cast<const index::ScalarQuantizerIndex*>(&index))

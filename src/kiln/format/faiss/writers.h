@@ -7,6 +7,7 @@
 #include "kiln/index/flat_index.h"
 #include "kiln/index/id_map_index.h"
 #include "kiln/index/ivf_flat_index.h"
+#include "kiln/index/ivf_pq_index.h"
 #include "kiln/index/ivf_sq_index.h"
 #include "kiln/index/sq_index.h"
 #include "kiln/format/faiss/faiss_writer.h"
@@ -20,6 +21,10 @@ Status WriteIvfFlat(const index::IvfFlatIndex& index, ByteSink& sink);
 Status WriteIdMap(const index::IdMapIndex& index, ByteSink& sink);
 Status WriteSq(const index::ScalarQuantizerIndex& index, ByteSink& sink);
 Status WriteIvfSq(const index::IvfScalarQuantizerIndex& index, ByteSink& sink);
+Status WriteIvfPq(const index::IvfPqIndex& index, ByteSink& sink);
+// InvalidArgument for an IVF-PQ index (or one inside an IDMap) with nbits > 8,
+// which Faiss 1.7.3's IndexIVFPQ rejects, unless options allow it.
+Status CheckIvfPqCompatible(const index::Index& index, const WriteOptions& options);
 // "ilar" lists (write_ivf_flat.cc), shared by the IVF writers.
 Status WriteArrayInvertedLists(const index::InvertedLists& lists, ByteSink& sink);
 // fourcc, header, nlist, nprobe, the nested quantizer and an empty direct map:

@@ -1,0 +1,102 @@
+// IwPQ body (faiss/impl/index_read.cpp v1.7.3 read_ivfpq, :482):
+//   u64 nlist | u64 nprobe | nested quantizer record | u8 direct map type
+//   | vector<int64> direct map | (type 2) vector<(int64, int64)>
+//   | u8 by_residual | u64 code_size | ProductQuantizer block | inverted lists
+// Faiss rebuilds its precomputed tables on load; nothing else is stored.
+#include "kiln/format/faiss/builders.h"
+#include "kiln/format/faiss/fourcc.h"
+#include "kiln/format/faiss/pq_records.h"
+#include "kiln/index/ivf_pq_index.h"
+
+namespace kiln::format {
+
+StatusOr<IvfPqRecord> ParseIvfPqBody(FaissReader& reader, const FaissIndexHeader& header,
+                                     int depth) {
+  IvfPqRecord r;
+  IvfRecord& ivf = r.ivf;
+  size_t at = reader.offset();
+  KILN_ASSIGN_OR_RETURN(ivf.nlist, reader.ReadU64("u64 nlist"));
+  if (ivf.nlist == 0) return reader.Corrupt(at, "nlist >= 1", "0");
+  KILN_ASSIGN_OR_RETURN(ivf.nprobe, reader.ReadU64("u64 nprobe"));
+  KILN_ASSIGN_OR_RETURN(ivf.quantizer, ParseIndexRecord(reader, depth + 1));
+  if (ivf.quantizer->header.d != header.d)
+    return reader.Corrupt(ivf.quantizer->offset + 4,
+                          fmt::format("quantizer dimension d = {}", header.d),
+                          fmt::format("{}", ivf.quantizer->header.d));
+  at = reader.offset();
+  KILN_ASSIGN_OR_RETURN(ivf.direct_map_type, reader.ReadU8("u8 direct map type"));
+  if (ivf.direct_map_type > 2)
+    return reader.Corrupt(at, "direct map type 0, 1 or 2", fmt::format("{}", ivf.direct_map_type));
+  KILN_ASSIGN_OR_RETURN(ivf.direct_map_size, reader.ReadCount("direct map array", sizeof(int64_t)));
+  KILN_RETURN_IF_ERROR(
+      reader.Take(ivf.direct_map_size * sizeof(int64_t), "direct map array").status());
+  if (ivf.direct_map_type == 2) {
+    KILN_ASSIGN_OR_RETURN(uint64_t pairs,
+                          reader.ReadCount("direct map hashtable", 2 * sizeof(int64_t)));
+    KILN_RETURN_IF_ERROR(reader.Take(pairs * 2 * sizeof(int64_t), "direct map hashtable").status());
+  }
+
+  at = reader.offset();
+  KILN_ASSIGN_OR_RETURN(r.by_residual, reader.ReadU8("u8 by_residual"));
+  if (r.by_residual > 1)
+    return reader.Corrupt(at, "by_residual 0 or 1", fmt::format("{}", r.by_residual));
+  const size_t code_size_at = reader.offset();
+  KILN_ASSIGN_OR_RETURN(r.code_size, reader.ReadU64("u64 IVF-PQ code_size"));
+  KILN_ASSIGN_OR_RETURN(r.pq, ReadProductQuantizer(reader));
+  if (r.pq.d != static_cast<uint64_t>(header.d))
+    return reader.Corrupt(r.pq.offset, fmt::format("product quantizer d = header d = {}", header.d),
+                          fmt::format("{}", r.pq.d));
+  if (r.code_size != r.pq.code_size())
+    return reader.Corrupt(code_size_at,
+                          fmt::format("code_size = the PQ code_size {}", r.pq.code_size()),
+                          fmt::format("{}", r.code_size));
+
+  KILN_ASSIGN_OR_RETURN(ivf.lists, ParseInvertedLists(reader));
+  if (ivf.lists.nlist != ivf.nlist)
+    return reader.Corrupt(ivf.lists.offset + 4,
+                          fmt::format("inverted lists nlist = {} (the IVF nlist)", ivf.nlist),
+                          fmt::format("{}", ivf.lists.nlist));
+  if (ivf.lists.code_size != r.code_size)
+    return reader.Corrupt(ivf.lists.offset + 12, fmt::format("IVF-PQ code_size = {}", r.code_size),
+                          fmt::format("{}", ivf.lists.code_size));
+  if (ivf.lists.total_size() != static_cast<uint64_t>(header.ntotal))
+    return reader.Corrupt(ivf.lists.offset,
+                          fmt::format("inverted lists holding ntotal = {} entries", header.ntotal),
+                          fmt::format("{} entries", ivf.lists.total_size()));
+  return r;
+}
+
+StatusOr<std::unique_ptr<index::Index>> BuildIvfPq(const IndexRecord& record,
+                                                   const FaissReader& reader) {
+  KILN_ASSIGN_OR_RETURN(Metric metric, KilnMetric(record, reader));
+  const auto& r = std::get<IvfPqRecord>(record.body);
+  const IndexRecord& q = *r.ivf.quantizer;
+  if (!std::holds_alternative<FlatRecord>(q.body))
+    return reader.Unsupported(q.offset,
+                              fmt::format("IVF coarse quantizer \"{}\"", FourccName(q.fourcc)));
+  if (q.header.ntotal == 0)
+    return reader.Unsupported(q.offset, "an untrained IVF index (its coarse quantizer is empty)");
+  if (static_cast<uint64_t>(q.header.ntotal) != r.ivf.nlist)
+    return reader.Corrupt(q.offset,
+                          fmt::format("coarse quantizer with nlist = {} centroids", r.ivf.nlist),
+                          fmt::format("ntotal {}", q.header.ntotal));
+  if (q.header.metric_type != record.header.metric_type)
+    return reader.Unsupported(
+        q.offset, fmt::format("IVF quantizer metric_type {} under an index of metric_type {}",
+                              q.header.metric_type, record.header.metric_type));
+  KILN_ASSIGN_OR_RETURN(std::unique_ptr<index::FlatIndex> quantizer, BuildFlat(q, reader));
+  KILN_ASSIGN_OR_RETURN(quant::ProductQuantizer pq, MakeProductQuantizer(r.pq));
+
+  index::InvertedLists lists(r.ivf.nlist, r.ivf.lists.code_size);
+  for (const ListView& list : r.ivf.lists.lists)
+    lists.Append(list.list_no, list.size, list.codes, list.ids);
+  auto built = index::IvfPqIndex::FromParts(metric, std::move(quantizer), std::move(pq),
+                                            r.by_residual != 0, std::move(lists),
+                                            static_cast<size_t>(record.header.ntotal),
+                                            r.ivf.nprobe);
+  if (!built.ok())
+    return reader.Corrupt(record.offset, "a consistent IVF-PQ index", built.status().message());
+  return std::unique_ptr<index::Index>(std::move(built).value());
+}
+
+}  // namespace kiln::format
