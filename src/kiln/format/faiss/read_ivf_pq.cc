@@ -14,29 +14,9 @@ StatusOr<IvfPqRecord> ParseIvfPqBody(FaissReader& reader, const FaissIndexHeader
                                      int depth) {
   IvfPqRecord r;
   IvfRecord& ivf = r.ivf;
-  size_t at = reader.offset();
-  KILN_ASSIGN_OR_RETURN(ivf.nlist, reader.ReadU64("u64 nlist"));
-  if (ivf.nlist == 0) return reader.Corrupt(at, "nlist >= 1", "0");
-  KILN_ASSIGN_OR_RETURN(ivf.nprobe, reader.ReadU64("u64 nprobe"));
-  KILN_ASSIGN_OR_RETURN(ivf.quantizer, ParseIndexRecord(reader, depth + 1));
-  if (ivf.quantizer->header.d != header.d)
-    return reader.Corrupt(ivf.quantizer->offset + 4,
-                          fmt::format("quantizer dimension d = {}", header.d),
-                          fmt::format("{}", ivf.quantizer->header.d));
-  at = reader.offset();
-  KILN_ASSIGN_OR_RETURN(ivf.direct_map_type, reader.ReadU8("u8 direct map type"));
-  if (ivf.direct_map_type > 2)
-    return reader.Corrupt(at, "direct map type 0, 1 or 2", fmt::format("{}", ivf.direct_map_type));
-  KILN_ASSIGN_OR_RETURN(ivf.direct_map_size, reader.ReadCount("direct map array", sizeof(int64_t)));
-  KILN_RETURN_IF_ERROR(
-      reader.Take(ivf.direct_map_size * sizeof(int64_t), "direct map array").status());
-  if (ivf.direct_map_type == 2) {
-    KILN_ASSIGN_OR_RETURN(uint64_t pairs,
-                          reader.ReadCount("direct map hashtable", 2 * sizeof(int64_t)));
-    KILN_RETURN_IF_ERROR(reader.Take(pairs * 2 * sizeof(int64_t), "direct map hashtable").status());
-  }
+  KILN_RETURN_IF_ERROR(ParseIvfHeader(reader, header, depth, ivf));
 
-  at = reader.offset();
+  size_t at = reader.offset();
   KILN_ASSIGN_OR_RETURN(r.by_residual, reader.ReadU8("u8 by_residual"));
   if (r.by_residual > 1)
     return reader.Corrupt(at, "by_residual 0 or 1", fmt::format("{}", r.by_residual));
@@ -51,18 +31,7 @@ StatusOr<IvfPqRecord> ParseIvfPqBody(FaissReader& reader, const FaissIndexHeader
                           fmt::format("code_size = the PQ code_size {}", r.pq.code_size()),
                           fmt::format("{}", r.code_size));
 
-  KILN_ASSIGN_OR_RETURN(ivf.lists, ParseInvertedLists(reader));
-  if (ivf.lists.nlist != ivf.nlist)
-    return reader.Corrupt(ivf.lists.offset + 4,
-                          fmt::format("inverted lists nlist = {} (the IVF nlist)", ivf.nlist),
-                          fmt::format("{}", ivf.lists.nlist));
-  if (ivf.lists.code_size != r.code_size)
-    return reader.Corrupt(ivf.lists.offset + 12, fmt::format("IVF-PQ code_size = {}", r.code_size),
-                          fmt::format("{}", ivf.lists.code_size));
-  if (ivf.lists.total_size() != static_cast<uint64_t>(header.ntotal))
-    return reader.Corrupt(ivf.lists.offset,
-                          fmt::format("inverted lists holding ntotal = {} entries", header.ntotal),
-                          fmt::format("{} entries", ivf.lists.total_size()));
+  KILN_RETURN_IF_ERROR(ParseIvfLists(reader, header, r.code_size, "IVF-PQ code_size", ivf));
   return r;
 }
 

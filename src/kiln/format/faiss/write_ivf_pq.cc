@@ -24,16 +24,7 @@ Status CheckIvfPqCompatible(const index::Index& index, const WriteOptions& optio
 }
 
 Status WriteIvfPq(const index::IvfPqIndex& index, ByteSink& sink) {
-  if (!index.is_trained())
-    return FailedPreconditionError("write Faiss index: {} is not trained", index.Describe());
-  KILN_ASSIGN_OR_RETURN(FaissIndexHeader header, HeaderOf(index));
-  KILN_RETURN_IF_ERROR(WriteField<uint32_t>(sink, kFourccIvfPq));
-  KILN_RETURN_IF_ERROR(WriteIndexHeader(sink, header));
-  KILN_RETURN_IF_ERROR(WriteField<uint64_t>(sink, index.nlist()));
-  KILN_RETURN_IF_ERROR(WriteField<uint64_t>(sink, index.nprobe()));
-  KILN_RETURN_IF_ERROR(WriteFlat(*index.quantizer(), sink));
-  KILN_RETURN_IF_ERROR(WriteField<uint8_t>(sink, 0));   // direct map type: NoMap
-  KILN_RETURN_IF_ERROR(WriteField<uint64_t>(sink, 0));  // empty direct map array
+  KILN_RETURN_IF_ERROR(WriteIvfHeader(kFourccIvfPq, index, sink));
   KILN_RETURN_IF_ERROR(WriteField<uint8_t>(sink, index.by_residual() ? 1 : 0));
   KILN_RETURN_IF_ERROR(WriteField<uint64_t>(sink, index.code_size()));
   KILN_RETURN_IF_ERROR(WriteProductQuantizer(index.pq(), sink));
