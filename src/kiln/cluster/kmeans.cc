@@ -25,29 +25,38 @@ struct Bounds {
   std::vector<float> lower;
 };
 
+// Rows gathered per assignment call: bounds the gather buffer (at d = 128,
+// 8 MiB) however many points need a full assignment.
+constexpr size_t kGatherRows = 16384;
+
 // Full assignment of the points listed in `rows` (all points when empty).
 void AssignRows(const float* x, size_t d, const std::vector<uint32_t>& rows, size_t n,
                 const float* centroids, const float* norms, size_t k, Bounds& b,
                 AlignedBuffer<float>& gather, ThreadPool& pool) {
   const bool all = rows.empty();
-  const size_t m = all ? n : rows.size();
-  const float* src = x;
-  if (!all) {
-    gather.Resize(m * d);
-    pool.ParallelFor(m, 1024, [&](size_t s, size_t e, int) {
-      for (size_t i = s; i < e; ++i)
-        std::memcpy(gather.data() + i * d, x + static_cast<size_t>(rows[i]) * d, d * sizeof(float));
-    });
-    src = gather.data();
-  }
-  std::vector<idx_t> nearest(m);
-  std::vector<float> d1(m), d2(m);
-  linalg::AssignNearest(src, m, centroids, norms, k, d, {nearest.data(), d1.data(), d2.data()}, pool);
-  for (size_t i = 0; i < m; ++i) {
-    size_t p = all ? i : rows[i];
-    b.assign[p] = nearest[i];
-    b.upper[p] = std::sqrt(d1[i]);
-    b.lower[p] = std::sqrt(d2[i]);
+  const size_t total = all ? n : rows.size();
+  const size_t chunk = all ? total : std::min(total, kGatherRows);
+  std::vector<idx_t> nearest(chunk);
+  std::vector<float> d1(chunk), d2(chunk);
+  if (!all && gather.size() < chunk * d) gather.Resize(chunk * d);
+  for (size_t c0 = 0; c0 < total; c0 += chunk) {
+    const size_t m = std::min(chunk, total - c0);
+    const float* src = x;
+    if (!all) {
+      pool.ParallelFor(m, 1024, [&](size_t s, size_t e, int) {
+        for (size_t i = s; i < e; ++i)
+          std::memcpy(gather.data() + i * d, x + static_cast<size_t>(rows[c0 + i]) * d,
+                      d * sizeof(float));
+      });
+      src = gather.data();
+    }
+    linalg::AssignNearest(src, m, centroids, norms, k, d, {nearest.data(), d1.data(), d2.data()}, pool);
+    for (size_t i = 0; i < m; ++i) {
+      size_t p = all ? i : rows[c0 + i];
+      b.assign[p] = nearest[i];
+      b.upper[p] = std::sqrt(d1[i]);
+      b.lower[p] = std::sqrt(d2[i]);
+    }
   }
 }
 
