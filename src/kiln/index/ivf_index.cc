@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kiln/base/check.h"
+#include "kiln/cluster/sampling.h"
 #include "kiln/index/prepared_vectors.h"
 #include "kiln/linalg/assign.h"
 
@@ -128,6 +129,31 @@ Status IvfIndex::Add(const float* x, size_t n, const ExecContext& ctx) {
     ctx.Report("add", b0 + m, n);
   }
   return OkStatus();
+}
+
+StatusOr<const float*> IvfIndex::EncoderTrainingSet(const float* x, size_t& n, size_t max_vectors,
+                                                    uint64_t seed, bool residual,
+                                                    std::vector<float>& storage,
+                                                    const ExecContext& ctx) const {
+  std::vector<float> sample;
+  if (n > max_vectors) {
+    const std::vector<size_t> rows = cluster::SampleIndices(n, max_vectors, seed);
+    sample.resize(rows.size() * d());
+    for (size_t i = 0; i < rows.size(); ++i)
+      std::copy_n(x + rows[i] * d(), d(), sample.data() + i * d());
+    x = sample.data();
+    n = rows.size();
+  }
+  if (!residual) {
+    if (sample.empty()) return x;
+    storage = std::move(sample);
+    return storage.data();
+  }
+  std::vector<idx_t> list_nos(n);
+  KILN_RETURN_IF_ERROR(AssignLists(x, n, list_nos.data(), ctx));
+  storage.resize(n * d());
+  ComputeResiduals(x, list_nos.data(), n, storage.data(), ctx);
+  return storage.data();
 }
 
 }  // namespace kiln::index

@@ -95,6 +95,15 @@ class IvfIndex : public Index {
   void ComputeResiduals(const float* x, const idx_t* list_nos, size_t n, float* out,
                         const ExecContext& ctx) const;
 
+  // The vectors an encoder trains on (Faiss's train_residual): at most
+  // `max_vectors` of the n rows of x, sampled with `seed`, replaced by their
+  // residuals to the nearest centroid when `residual`. Returns x itself or
+  // `storage`; n becomes the number of rows returned.
+  StatusOr<const float*> EncoderTrainingSet(const float* x, size_t& n, size_t max_vectors,
+                                            uint64_t seed, bool residual,
+                                            std::vector<float>& storage,
+                                            const ExecContext& ctx) const;
+
  private:
   // Top-k of one prepared query over the given probed lists.
   void ScanLists(IvfListScanner& scanner, const float* query, const float* coarse,

@@ -120,23 +120,8 @@ Status IvfPqIndex::TrainEncoder(const float* x, size_t n, const ExecContext& ctx
   // vectors (seed 1234), then their residuals train the PQ.
   const quant::PqTrainParams params;
   const size_t cap = params.max_points_per_centroid * pq_.ksub();
-  std::vector<float> sample;
-  if (n > cap) {
-    const std::vector<size_t> rows = cluster::SampleIndices(n, cap, params.seed);
-    sample.resize(rows.size() * d());
-    for (size_t i = 0; i < rows.size(); ++i)
-      std::copy_n(x + rows[i] * d(), d(), sample.data() + i * d());
-    x = sample.data();
-    n = rows.size();
-  }
-  std::vector<float> residuals;
-  if (by_residual_) {
-    std::vector<idx_t> list_nos(n);
-    KILN_RETURN_IF_ERROR(AssignLists(x, n, list_nos.data(), ctx));
-    residuals.resize(n * d());
-    ComputeResiduals(x, list_nos.data(), n, residuals.data(), ctx);
-    x = residuals.data();
-  }
+  std::vector<float> storage;
+  KILN_ASSIGN_OR_RETURN(x, EncoderTrainingSet(x, n, cap, params.seed, by_residual_, storage, ctx));
   if (n < pq_.ksub())
     return InvalidArgumentError("{}: training needs at least 2^{} = {} vectors, found {}",
                                 Describe(), pq_.nbits(), pq_.ksub(), n);

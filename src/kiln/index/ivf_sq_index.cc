@@ -84,24 +84,9 @@ std::string IvfScalarQuantizerIndex::Describe() const {
 
 Status IvfScalarQuantizerIndex::TrainEncoder(const float* x, size_t n, const ExecContext& ctx) {
   // Faiss ScalarQuantizer::train_residual: at most 100k vectors, seed 1234.
-  std::vector<float> sample;
-  if (n > kIvfSqMaxTrainingVectors) {
-    const std::vector<size_t> rows =
-        cluster::SampleIndices(n, kIvfSqMaxTrainingVectors, kIvfSqTrainingSeed);
-    sample.resize(rows.size() * d());
-    for (size_t i = 0; i < rows.size(); ++i)
-      std::copy_n(x + rows[i] * d(), d(), sample.data() + i * d());
-    x = sample.data();
-    n = rows.size();
-  }
-  std::vector<float> residuals;
-  if (by_residual_) {
-    std::vector<idx_t> list_nos(n);
-    KILN_RETURN_IF_ERROR(AssignLists(x, n, list_nos.data(), ctx));
-    residuals.resize(n * d());
-    ComputeResiduals(x, list_nos.data(), n, residuals.data(), ctx);
-    x = residuals.data();
-  }
+  std::vector<float> storage;
+  KILN_ASSIGN_OR_RETURN(x, EncoderTrainingSet(x, n, kIvfSqMaxTrainingVectors, kIvfSqTrainingSeed,
+                                              by_residual_, storage, ctx));
   return sq_.Train(x, n, *ctx.pool).WithContext(Describe() + ": train");
 }
 

@@ -21,6 +21,15 @@ Status ParseIvfHeader(FaissReader& reader, const FaissIndexHeader& header, int d
 Status ParseIvfLists(FaissReader& reader, const FaissIndexHeader& header, uint64_t code_size,
                      std::string_view code_size_rule, IvfRecord& r);
 
+// An IVF record's coarse quantizer (checked: a trained flat index of nlist
+// centroids with the record's metric) and its inverted lists, copied.
+struct IvfParts {
+  std::unique_ptr<index::FlatIndex> quantizer;
+  index::InvertedLists lists;
+};
+StatusOr<IvfParts> BuildIvfParts(const IndexRecord& record, const IvfRecord& ivf,
+                                 const FaissReader& reader);
+
 StatusOr<Metric> KilnMetric(const IndexRecord& record, const FaissReader& reader);
 
 StatusOr<std::unique_ptr<index::Index>> BuildIndex(const IndexRecord& record,

@@ -1,6 +1,7 @@
 // The parts every IVF record shares (faiss/impl/index_read.cpp v1.7.3
 // read_ivf_header, read_direct_map, and the inverted-list consistency checks).
 #include "kiln/format/faiss/builders.h"
+#include "kiln/format/faiss/fourcc.h"
 
 namespace kiln::format {
 
@@ -44,6 +45,29 @@ Status ParseIvfLists(FaissReader& reader, const FaissIndexHeader& header, uint64
                           fmt::format("inverted lists holding ntotal = {} entries", header.ntotal),
                           fmt::format("{} entries", r.lists.total_size()));
   return OkStatus();
+}
+
+StatusOr<IvfParts> BuildIvfParts(const IndexRecord& record, const IvfRecord& ivf,
+                                 const FaissReader& reader) {
+  const IndexRecord& q = *ivf.quantizer;
+  if (!std::holds_alternative<FlatRecord>(q.body))
+    return reader.Unsupported(q.offset,
+                              fmt::format("IVF coarse quantizer \"{}\"", FourccName(q.fourcc)));
+  if (q.header.ntotal == 0)
+    return reader.Unsupported(q.offset, "an untrained IVF index (its coarse quantizer is empty)");
+  if (static_cast<uint64_t>(q.header.ntotal) != ivf.nlist)
+    return reader.Corrupt(q.offset,
+                          fmt::format("coarse quantizer with nlist = {} centroids", ivf.nlist),
+                          fmt::format("ntotal {}", q.header.ntotal));
+  if (q.header.metric_type != record.header.metric_type)
+    return reader.Unsupported(
+        q.offset, fmt::format("IVF quantizer metric_type {} under an index of metric_type {}",
+                              q.header.metric_type, record.header.metric_type));
+  IvfParts parts{nullptr, index::InvertedLists(ivf.nlist, ivf.lists.code_size)};
+  KILN_ASSIGN_OR_RETURN(parts.quantizer, BuildFlat(q, reader));
+  for (const ListView& list : ivf.lists.lists)
+    parts.lists.Append(list.list_no, list.size, list.codes, list.ids);
+  return parts;
 }
 
 }  // namespace kiln::format

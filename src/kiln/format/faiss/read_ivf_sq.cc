@@ -35,28 +35,10 @@ StatusOr<std::unique_ptr<index::Index>> BuildIvfSq(const IndexRecord& record,
                                                    const FaissReader& reader) {
   KILN_ASSIGN_OR_RETURN(Metric metric, KilnMetric(record, reader));
   const auto& r = std::get<IvfSqRecord>(record.body);
-  const IndexRecord& q = *r.ivf.quantizer;
-  if (!std::holds_alternative<FlatRecord>(q.body))
-    return reader.Unsupported(q.offset,
-                              fmt::format("IVF coarse quantizer \"{}\"", FourccName(q.fourcc)));
-  if (q.header.ntotal == 0)
-    return reader.Unsupported(q.offset, "an untrained IVF index (its coarse quantizer is empty)");
-  if (static_cast<uint64_t>(q.header.ntotal) != r.ivf.nlist)
-    return reader.Corrupt(q.offset,
-                          fmt::format("coarse quantizer with nlist = {} centroids", r.ivf.nlist),
-                          fmt::format("ntotal {}", q.header.ntotal));
-  if (q.header.metric_type != record.header.metric_type)
-    return reader.Unsupported(
-        q.offset, fmt::format("IVF quantizer metric_type {} under an index of metric_type {}",
-                              q.header.metric_type, record.header.metric_type));
-  KILN_ASSIGN_OR_RETURN(std::unique_ptr<index::FlatIndex> quantizer, BuildFlat(q, reader));
+  KILN_ASSIGN_OR_RETURN(IvfParts parts, BuildIvfParts(record, r.ivf, reader));
   KILN_ASSIGN_OR_RETURN(quant::ScalarQuantizer sq, BuildSqBlock(r.sq, reader));
-
-  index::InvertedLists lists(r.ivf.nlist, r.ivf.lists.code_size);
-  for (const ListView& list : r.ivf.lists.lists)
-    lists.Append(list.list_no, list.size, list.codes, list.ids);
   auto built = index::IvfScalarQuantizerIndex::FromParts(
-      metric, std::move(quantizer), std::move(sq), r.by_residual != 0, std::move(lists),
+      metric, std::move(parts.quantizer), std::move(sq), r.by_residual != 0, std::move(parts.lists),
       static_cast<size_t>(record.header.ntotal), r.ivf.nprobe);
   if (!built.ok())
     return reader.Corrupt(record.offset, "a consistent IVF-SQ index", built.status().message());
