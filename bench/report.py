@@ -79,7 +79,7 @@ def main(results_path, out_path):
             lines.append(f"| {k['name']} {k['n']}×{k['d']} | {k['factory']} | {k['train_seconds']:.2f} | "
                          f"{k['add_seconds']:.2f} | {k['train_seconds'] + k['add_seconds']:.2f} | "
                          f"{k['peak_rss_mb']:.0f} | {rec} |")
-    lines += ["", "Reproduce: `bench/run` (about 7 minutes; `KILN_BENCH_THREADS=1 bench/run` for one thread,"
+    lines += ["", "Reproduce: `bench/run` (about 7 minutes; `KILN_BENCH_THREADS=1 bench/run` for one thread, "
               "`KILN_BENCH_ONLY=IVF256,SQ8 bench/run` for one factory, `KILN_BENCH_LARGE=0` to skip the 1M set).",
               "Raw JSON lines: `bench/out/results.jsonl` (not committed), one object per tool and benchmark.",
               "Targets: k-means ≥ 3× Faiss's effective GFLOP/s; IVF-Flat recall@10 within 0.5 points of Faiss at the",
