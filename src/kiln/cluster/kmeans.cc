@@ -38,6 +38,7 @@ void AssignRows(const float* x, size_t d, const std::vector<uint32_t>& rows, siz
   const size_t chunk = all ? total : std::min(total, kGatherRows);
   std::vector<idx_t> nearest(chunk);
   std::vector<float> d1(chunk), d2(chunk);
+  const linalg::AssignCentroids packed(centroids, norms, k, d, pool);  // once for all chunks
   if (!all && gather.size() < chunk * d) gather.Resize(chunk * d);
   for (size_t c0 = 0; c0 < total; c0 += chunk) {
     const size_t m = std::min(chunk, total - c0);
@@ -50,7 +51,7 @@ void AssignRows(const float* x, size_t d, const std::vector<uint32_t>& rows, siz
       });
       src = gather.data();
     }
-    linalg::AssignNearest(src, m, centroids, norms, k, d, {nearest.data(), d1.data(), d2.data()}, pool);
+    linalg::AssignNearest(src, m, packed, {nearest.data(), d1.data(), d2.data()}, pool);
     for (size_t i = 0; i < m; ++i) {
       size_t p = all ? i : rows[c0 + i];
       b.assign[p] = nearest[i];

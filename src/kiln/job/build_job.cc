@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kiln/base/byte_sink.h"
+#include "kiln/cluster/sampling.h"
 #include "kiln/format/faiss/faiss_writer.h"
 #include "kiln/index/auto_select.h"
 #include "kiln/index/factory.h"
@@ -142,7 +143,12 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
   t = std::chrono::steady_clock::now();
   KILN_RETURN_IF_ERROR(built->Train(data.data(), data.n(), ctx));
   report.train_seconds = SecondsSince(t);
-  report.n_train = request.sample_rate > 0 ? static_cast<size_t>(data.n() * request.sample_rate) : data.n();
+  // IVF: the points the coarse k-means clustered (sample rate or Faiss's
+  // per-centroid cap, exactly as TrainKMeans chooses them).
+  report.n_train = spec.family == index::IndexFamily::kIvf
+                       ? cluster::TrainingSampleSize(data.n(), spec.nlist, train_params.kmeans.sample_rate,
+                                                     train_params.kmeans.max_points_per_centroid)
+                       : data.n();
 
   // Add.
   t = std::chrono::steady_clock::now();

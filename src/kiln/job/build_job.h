@@ -41,7 +41,7 @@ struct BuildReport {
   std::string auto_reason;  // AUTO: what was chosen and why
   size_t n = 0;
   size_t d = 0;
-  size_t n_train = 0;
+  size_t n_train = 0;  // IVF: points the coarse k-means used; otherwise n
   double read_seconds = 0;
   double train_seconds = 0;
   double add_seconds = 0;
