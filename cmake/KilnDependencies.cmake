@@ -36,3 +36,15 @@ target_link_libraries(kiln_hdf5 INTERFACE ${KILN_HDF5_LIB})
 
 find_package(CLI11 CONFIG QUIET)
 find_package(nlohmann_json CONFIG REQUIRED)
+
+# Outer layers only (storage/, service/, cli/): the core never sees these headers.
+find_package(CURL REQUIRED)            # libcurl4-openssl-dev: S3 over HTTP with CURLOPT_AWS_SIGV4
+find_package(OpenSSL REQUIRED)         # libssl-dev: SHA-256 payload hashes, TLS for kiln serve
+find_package(SQLite3 REQUIRED)         # libsqlite3-dev: the persistent job store
+find_package(PostgreSQL REQUIRED)      # libpq-dev: binary COPY into PostgreSQL
+find_package(spdlog CONFIG REQUIRED)   # libspdlog-dev: structured service logs
+# cpp-httplib: Debian ships a split build (declarations in httplib.h, code in
+# libcpp-httplib.so); pkg-config carries the macros the .so was built with.
+pkg_check_modules(KILN_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+add_library(kiln_httplib INTERFACE)
+target_link_libraries(kiln_httplib INTERFACE PkgConfig::KILN_HTTPLIB)
