@@ -1,11 +1,10 @@
 """Turns bench/run's JSON lines into BENCHMARKS.md (kiln vs Faiss ratios)."""
 import datetime
+import glob
 import json
 import os
 import platform
 import subprocess
-import glob
-import os
 import sys
 
 
