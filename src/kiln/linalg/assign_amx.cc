@@ -77,22 +77,24 @@ inline void ConvertCentred(const float* x, const float* mean, size_t count, uint
   _mm512_storeu_si512(out, (__m512i)_mm512_cvtne2ps_pbh(b, a));
 }
 
-// Folds 16 scores v of centroids `ids` into a point's lane-wise state.
-inline void Fold(__m512 v, __m512i ids, float* best, float* second, int32_t* best_id, int32_t* second_id) {
-  __m512 b = _mm512_load_ps(best), s = _mm512_load_ps(second);
-  __m512i bi = _mm512_load_si512(best_id), si = _mm512_load_si512(second_id);
-  const __mmask16 lt_b = _mm512_cmp_ps_mask(v, b, _CMP_LT_OQ);
-  const __mmask16 lt_s = _mm512_cmp_ps_mask(v, s, _CMP_LT_OQ);
-  s = _mm512_mask_mov_ps(s, lt_s, v);
-  si = _mm512_mask_mov_epi32(si, lt_s, ids);
-  s = _mm512_mask_mov_ps(s, lt_b, b);
-  si = _mm512_mask_mov_epi32(si, lt_b, bi);
-  b = _mm512_mask_mov_ps(b, lt_b, v);
-  bi = _mm512_mask_mov_epi32(bi, lt_b, ids);
-  _mm512_store_ps(best, b);
-  _mm512_store_ps(second, s);
-  _mm512_store_si512(best_id, bi);
-  _mm512_store_si512(second_id, si);
+// A point's lane-wise state, held in registers while a row of scores is
+// folded in.
+struct LaneState {
+  __m512 best, second;
+  __m512i best_id, second_id;
+};
+
+// Folds 16 scores v of centroids `ids` into the state: a lane's new best is
+// the smaller of its best and v; the one displaced (or v) competes for second.
+inline void Fold(__m512 v, __m512i ids, LaneState& st) {
+  const __mmask16 lt_b = _mm512_cmp_ps_mask(v, st.best, _CMP_LT_OQ);
+  const __mmask16 lt_s = _mm512_cmp_ps_mask(v, st.second, _CMP_LT_OQ);
+  st.second = _mm512_mask_mov_ps(st.second, lt_s, v);
+  st.second_id = _mm512_mask_mov_epi32(st.second_id, lt_s, ids);
+  st.second = _mm512_mask_mov_ps(st.second, lt_b, st.best);
+  st.second_id = _mm512_mask_mov_epi32(st.second_id, lt_b, st.best_id);
+  st.best = _mm512_mask_mov_ps(st.best, lt_b, v);
+  st.best_id = _mm512_mask_mov_epi32(st.best_id, lt_b, ids);
 }
 
 inline float ExactL2(const float* x, const float* c, size_t d) {
@@ -227,8 +229,14 @@ void AssignAmxBlock(const float* x, size_t begin, size_t end, const AmxCentroids
           const size_t s = (g * kGroup + r) * kLanes;
           const __m512 v0 = _mm512_fmadd_ps(minus2, _mm512_load_ps(acc + r * 2 * kLanes), norm0);
           const __m512 v1 = _mm512_fmadd_ps(minus2, _mm512_load_ps(acc + r * 2 * kLanes + kLanes), norm1);
-          Fold(v0, ids0, scratch.best + s, scratch.second + s, scratch.best_id + s, scratch.second_id + s);
-          Fold(v1, ids1, scratch.best + s, scratch.second + s, scratch.best_id + s, scratch.second_id + s);
+          LaneState st{_mm512_load_ps(scratch.best + s), _mm512_load_ps(scratch.second + s),
+                       _mm512_load_si512(scratch.best_id + s), _mm512_load_si512(scratch.second_id + s)};
+          Fold(v0, ids0, st);
+          Fold(v1, ids1, st);
+          _mm512_store_ps(scratch.best + s, st.best);
+          _mm512_store_ps(scratch.second + s, st.second);
+          _mm512_store_si512(scratch.best_id + s, st.best_id);
+          _mm512_store_si512(scratch.second_id + s, st.second_id);
         }
       }
     }
