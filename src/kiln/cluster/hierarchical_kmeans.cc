@@ -1,0 +1,132 @@
+#include "kiln/cluster/hierarchical_kmeans.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "kiln/base/aligned_buffer.h"
+#include "kiln/cluster/sampling.h"
+#include "kiln/linalg/assign.h"
+#include "kiln/linalg/norms.h"
+
+namespace kiln::cluster {
+namespace {
+
+// Nearest of k centroids for each of n points (squared L2).
+std::vector<idx_t> AssignAll(const float* x, size_t n, size_t d, const std::vector<float>& centroids, size_t k,
+                             ThreadPool& pool) {
+  std::vector<float> norms(k);
+  linalg::RowNormsSqr(centroids.data(), k, d, norms.data(), pool);
+  std::vector<idx_t> labels(n);
+  linalg::AssignNearest(x, n, centroids.data(), norms.data(), k, d, {labels.data(), nullptr, nullptr}, pool);
+  return labels;
+}
+
+}  // namespace
+
+std::vector<size_t> ProportionalSeats(const std::vector<size_t>& sizes, size_t k) {
+  const size_t total = std::accumulate(sizes.begin(), sizes.end(), size_t{0});
+  std::vector<size_t> seats(sizes.size(), 0);
+  std::vector<double> ideal(sizes.size(), 0);
+  size_t assigned = 0;
+  for (size_t c = 0; c < sizes.size(); ++c) {
+    if (sizes[c] == 0) continue;
+    ideal[c] = static_cast<double>(k) * static_cast<double>(sizes[c]) / static_cast<double>(total);
+    seats[c] = std::min(sizes[c], std::max<size_t>(1, static_cast<size_t>(ideal[c])));
+    assigned += seats[c];
+  }
+  // Largest remainder up, smallest remainder down, respecting 1 <= seats <= size.
+  while (assigned < k) {
+    size_t best = sizes.size();
+    for (size_t c = 0; c < sizes.size(); ++c)
+      if (seats[c] < sizes[c] && (best == sizes.size() || ideal[c] - seats[c] > ideal[best] - seats[best])) best = c;
+    ++seats[best];
+    ++assigned;
+  }
+  while (assigned > k) {
+    size_t best = sizes.size();
+    for (size_t c = 0; c < sizes.size(); ++c)
+      if (seats[c] > 1 && (best == sizes.size() || ideal[c] - seats[c] < ideal[best] - seats[best])) best = c;
+    --seats[best];
+    --assigned;
+  }
+  return seats;
+}
+
+StatusOr<KMeansResult> TrainHierarchicalKMeans(const float* x, size_t n, size_t d, size_t k,
+                                               const KMeansParams& params,
+                                               const HierarchicalKMeansParams& hparams,
+                                               const ExecContext& ctx) {
+  const size_t coarse_k =
+      hparams.coarse_k != 0 ? hparams.coarse_k : static_cast<size_t>(std::llround(std::sqrt(static_cast<double>(k))));
+  if (coarse_k < 2 || coarse_k >= k || n < k) return TrainKMeans(x, n, d, k, params, ctx);
+  ThreadPool& pool = *ctx.pool;
+
+  // Fine training uses the same per-centroid cap as flat k-means would, so
+  // both see the same points: sample once here.
+  const size_t m = TrainingSampleSize(n, k, params.sample_rate, params.max_points_per_centroid);
+  AlignedBuffer<float> sample_buf;
+  const float* xs = x;
+  if (m < n) {
+    std::vector<size_t> rows = SampleIndices(n, m, params.seed);
+    sample_buf.Resize(m * d);
+    pool.ParallelFor(m, 1024, [&](size_t b, size_t e, int) {
+      for (size_t i = b; i < e; ++i) std::memcpy(sample_buf.data() + i * d, x + rows[i] * d, d * sizeof(float));
+    });
+    xs = sample_buf.data();
+  }
+
+  ExecContext quiet{ctx.pool, ctx.cancel, nullptr};
+  KMeansParams coarse_params = params;
+  KILN_ASSIGN_OR_RETURN(KMeansResult coarse, TrainKMeans(xs, m, d, coarse_k, coarse_params, quiet));
+  ctx.Report("k-means coarse", 1, 1);
+  std::vector<idx_t> labels = AssignAll(xs, m, d, coarse.centroids, coarse_k, pool);
+
+  // Members of each coarse cluster, in sample order.
+  std::vector<size_t> sizes(coarse_k, 0);
+  for (idx_t l : labels) ++sizes[static_cast<size_t>(l)];
+  std::vector<size_t> offsets(coarse_k + 1, 0);
+  for (size_t c = 0; c < coarse_k; ++c) offsets[c + 1] = offsets[c] + sizes[c];
+  std::vector<uint32_t> members(m);
+  {
+    std::vector<size_t> cursor(offsets.begin(), offsets.end() - 1);
+    for (size_t i = 0; i < m; ++i) members[cursor[static_cast<size_t>(labels[i])]++] = static_cast<uint32_t>(i);
+  }
+  const std::vector<size_t> seats = ProportionalSeats(sizes, k);
+
+  KMeansResult result;
+  result.k = k;
+  result.d = d;
+  result.n_train = m;
+  result.centroids.reserve(k * d);
+  result.distance_evaluations = coarse.distance_evaluations;
+  result.iterations = coarse.iterations;
+  AlignedBuffer<float> part;
+  KMeansParams fine_params = params;
+  fine_params.max_points_per_centroid = 0;  // already sampled
+  fine_params.sample_rate = 0;
+  fine_params.min_points_per_centroid = 0;
+  for (size_t c = 0; c < coarse_k; ++c) {
+    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hierarchical k-means"));
+    if (seats[c] == 0) continue;
+    const size_t nc = sizes[c];
+    part.Resize(nc * d);
+    for (size_t i = 0; i < nc; ++i)
+      std::memcpy(part.data() + i * d, xs + static_cast<size_t>(members[offsets[c] + i]) * d, d * sizeof(float));
+    if (seats[c] == nc) {  // as many seats as points: the points are the centroids
+      result.centroids.insert(result.centroids.end(), part.data(), part.data() + nc * d);
+    } else {
+      fine_params.seed = params.seed + 7919 * (c + 1);
+      KILN_ASSIGN_OR_RETURN(KMeansResult fine, TrainKMeans(part.data(), nc, d, seats[c], fine_params, quiet));
+      result.centroids.insert(result.centroids.end(), fine.centroids.begin(), fine.centroids.end());
+      result.distance_evaluations += fine.distance_evaluations;
+      result.objective += fine.objective;
+      result.empty_cluster_splits += fine.empty_cluster_splits;
+    }
+    ctx.Report("k-means fine", c + 1, coarse_k);
+  }
+  return result;
+}
+
+}  // namespace kiln::cluster
