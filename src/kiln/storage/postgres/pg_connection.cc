@@ -38,8 +38,10 @@ StatusOr<PgConnection> PgConnection::Connect(const std::string& url) {
 }
 
 Status PgConnection::Error(std::string_view what) const {
-  const bool lost = PQstatus(conn_.get()) != CONNECTION_OK;
   std::string msg = Trimmed(PQerrorMessage(conn_.get()));
+  // A terminated backend reports FATAL before libpq marks the connection bad.
+  const bool lost = PQstatus(conn_.get()) != CONNECTION_OK || msg.find("FATAL:") != std::string::npos ||
+                    msg.find("server closed the connection") != std::string::npos;
   if (lost)
     return UnavailableError("lost the connection to PostgreSQL at {} during {}: {}", display_url_, what, msg);
   return FailedPreconditionError("PostgreSQL at {}: {} failed: {}", display_url_, what, msg);
