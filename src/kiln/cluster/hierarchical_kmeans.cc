@@ -1,6 +1,8 @@
 #include "kiln/cluster/hierarchical_kmeans.h"
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -12,6 +14,8 @@
 
 namespace kiln::cluster {
 namespace {
+
+constexpr size_t kCoarsePointsPerCentroid = 256;
 
 // Nearest of k centroids for each of n points (squared L2).
 std::vector<idx_t> AssignAll(const float* x, size_t n, size_t d, const std::vector<float>& centroids, size_t k,
@@ -78,7 +82,12 @@ StatusOr<KMeansResult> TrainHierarchicalKMeans(const float* x, size_t n, size_t 
   }
 
   ExecContext quiet{ctx.pool, ctx.cancel, nullptr};
+  // The coarse level needs few points (Faiss's 256 per centroid); every
+  // point is then assigned to it once.
   KMeansParams coarse_params = params;
+  coarse_params.sample_rate = 0;
+  coarse_params.max_points_per_centroid = kCoarsePointsPerCentroid;
+  coarse_params.min_points_per_centroid = 0;
   KILN_ASSIGN_OR_RETURN(KMeansResult coarse, TrainKMeans(xs, m, d, coarse_k, coarse_params, quiet));
   ctx.Report("k-means coarse", 1, 1);
   std::vector<idx_t> labels = AssignAll(xs, m, d, coarse.centroids, coarse_k, pool);
@@ -102,29 +111,50 @@ StatusOr<KMeansResult> TrainHierarchicalKMeans(const float* x, size_t n, size_t 
   result.centroids.reserve(k * d);
   result.distance_evaluations = coarse.distance_evaluations;
   result.iterations = coarse.iterations;
-  AlignedBuffer<float> part;
   KMeansParams fine_params = params;
   fine_params.max_points_per_centroid = 0;  // already sampled
   fine_params.sample_rate = 0;
   fine_params.min_points_per_centroid = 0;
-  for (size_t c = 0; c < coarse_k; ++c) {
-    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hierarchical k-means"));
-    if (seats[c] == 0) continue;
-    const size_t nc = sizes[c];
-    part.Resize(nc * d);
-    for (size_t i = 0; i < nc; ++i)
-      std::memcpy(part.data() + i * d, xs + static_cast<size_t>(members[offsets[c] + i]) * d, d * sizeof(float));
-    if (seats[c] == nc) {  // as many seats as points: the points are the centroids
-      result.centroids.insert(result.centroids.end(), part.data(), part.data() + nc * d);
-    } else {
-      fine_params.seed = params.seed + 7919 * (c + 1);
-      KILN_ASSIGN_OR_RETURN(KMeansResult fine, TrainKMeans(part.data(), nc, d, seats[c], fine_params, quiet));
-      result.centroids.insert(result.centroids.end(), fine.centroids.begin(), fine.centroids.end());
-      result.distance_evaluations += fine.distance_evaluations;
-      result.objective += fine.objective;
-      result.empty_cluster_splits += fine.empty_cluster_splits;
+  // Fine clusters are small: train them side by side, one thread each.
+  std::vector<std::vector<float>> fine_centroids(coarse_k);
+  std::vector<Status> fine_status(coarse_k);
+  std::vector<KMeansResult> fine_stats(coarse_k);
+  std::vector<std::unique_ptr<ThreadPool>> worker_pools(static_cast<size_t>(pool.num_threads()));
+  std::atomic<size_t> done{0};
+  pool.ParallelFor(coarse_k, 1, [&](size_t begin, size_t end, int worker) {
+    auto& wp = worker_pools[static_cast<size_t>(worker)];
+    if (!wp) wp = std::make_unique<ThreadPool>(1);
+    const ExecContext one{wp.get(), ctx.cancel, nullptr};
+    AlignedBuffer<float> part;
+    for (size_t c = begin; c < end; ++c) {
+      if (seats[c] == 0 || ctx.cancelled()) continue;
+      const size_t nc = sizes[c];
+      part.Resize(nc * d);
+      for (size_t i = 0; i < nc; ++i)
+        std::memcpy(part.data() + i * d, xs + static_cast<size_t>(members[offsets[c] + i]) * d, d * sizeof(float));
+      if (seats[c] == nc) {  // as many seats as points: the points are the centroids
+        fine_centroids[c].assign(part.data(), part.data() + nc * d);
+      } else {
+        KMeansParams fp = fine_params;
+        fp.seed = params.seed + 7919 * (c + 1);
+        auto fine = TrainKMeans(part.data(), nc, d, seats[c], fp, one);
+        if (!fine.ok()) {
+          fine_status[c] = fine.status();
+          continue;
+        }
+        fine_centroids[c] = std::move(fine->centroids);
+        fine_stats[c] = std::move(*fine);
+      }
+      ctx.Report("k-means fine", done.fetch_add(1) + 1, coarse_k);
     }
-    ctx.Report("k-means fine", c + 1, coarse_k);
+  });
+  KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hierarchical k-means"));
+  for (size_t c = 0; c < coarse_k; ++c) {
+    KILN_RETURN_IF_ERROR(fine_status[c]);
+    result.centroids.insert(result.centroids.end(), fine_centroids[c].begin(), fine_centroids[c].end());
+    result.distance_evaluations += fine_stats[c].distance_evaluations;
+    result.objective += fine_stats[c].objective;
+    result.empty_cluster_splits += fine_stats[c].empty_cluster_splits;
   }
   return result;
 }

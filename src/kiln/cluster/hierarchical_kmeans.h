@@ -1,8 +1,9 @@
 // k-means for many lists (thousands to hundreds of thousands of centroids),
 // built on TrainKMeans:
 //
-//  - Hierarchical: about √k coarse centroids are trained first, every point
-//    is assigned to its coarse cluster, and the k fine centroids are shared
+//  - Hierarchical: about √k coarse centroids are trained first (on at most
+//    256 points per coarse centroid), every point is assigned to its coarse
+//    cluster, and the k fine centroids are shared
 //    out in proportion to the coarse cluster sizes (largest remainder, at
 //    least one per non-empty cluster, at most one per point) and trained
 //    independently inside each coarse cluster. Cost is about

@@ -85,7 +85,9 @@ StatusOr<SampleResult> SampleVectors(PgConnection& conn, const std::string& tabl
     out.method = fmt::format("TABLESAMPLE SYSTEM_ROWS({})", n);
     from += " " + out.method;
   } else {
-    const double pct = std::min(100.0, 120.0 * static_cast<double>(n) / static_cast<double>(rows));
+    // Expected sample size n; LIMIT only trims the ~√n overshoot, so the
+    // table's tail is not under-represented.
+    const double pct = std::min(100.0, 100.0 * static_cast<double>(n) / static_cast<double>(rows));
     out.method = fmt::format("TABLESAMPLE BERNOULLI({:.6f})", pct);
     from += fmt::format(" {} REPEATABLE ({})", out.method, seed % 2147483647);
     limit = fmt::format(" LIMIT {}", n);
