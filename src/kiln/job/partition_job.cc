@@ -158,6 +158,14 @@ StatusOr<PartitionJobResult> RunPartition(const PartitionJobOptions& o, const Ex
     return InvalidArgumentError("--lists: at most {} levels (VectorChord's tree height limit), found {}",
                                 partition::kMaxTreeHeight - 1, o.lists.size());
 
+  if (o.create_index) {
+    if (!to_pg) return InvalidArgumentError("--create-index needs --output postgresql://... and an output table");
+    if (o.index_table.empty() && !o.source)
+      return InvalidArgumentError("--create-index needs --index-table and --index-column (or --source)");
+    // Fail before the k-means, not after.
+    KILN_ASSIGN_OR_RETURN(pg::PgConnection conn, pg::PgConnection::Connect(o.output));
+    KILN_RETURN_IF_ERROR(pg::CheckVchordInstalled(conn));
+  }
   PartitionJobResult result;
   std::vector<size_t> lists = o.lists;
   std::vector<std::vector<float>> levels;
@@ -211,8 +219,6 @@ StatusOr<PartitionJobResult> RunPartition(const PartitionJobOptions& o, const Ex
   for (const auto& l : result.tree.levels) sizes.push_back(l.k);
   result.probes_sql = fmt::format("SET vchordrq.probes = '{}';", fmt::join(partition::SuggestProbes(sizes), ","));
   if (o.create_index) {
-    if (!to_pg) return InvalidArgumentError("--create-index needs --output postgresql://... and --output-table");
-    if (index_table == "<table>") return InvalidArgumentError("--create-index needs --index-table and --index-column");
     KILN_RETURN_IF_ERROR(pg::CreateVchordIndex(o.output, result.create_index_sql, ctx));
   }
   return result;

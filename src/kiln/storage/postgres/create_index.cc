@@ -7,13 +7,19 @@
 
 namespace kiln::storage::pg {
 
-Status CreateVchordIndex(const std::string& url, const std::string& sql, const ExecContext& ctx) {
-  KILN_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(url));
+Status CheckVchordInstalled(PgConnection& conn) {
   if (!conn.HasExtension("vchord"))
     return FailedPreconditionError(
         "--create-index: the vchord extension is not installed in the database at {} "
-        "(run CREATE EXTENSION vchord CASCADE there, or run the printed CREATE INDEX later)",
+        "(run CREATE EXTENSION vchord CASCADE there, or leave out --create-index and run the printed "
+        "CREATE INDEX later)",
         conn.display_url());
+  return OkStatus();
+}
+
+Status CreateVchordIndex(const std::string& url, const std::string& sql, const ExecContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(url));
+  KILN_RETURN_IF_ERROR(CheckVchordInstalled(conn));
   KILN_ASSIGN_OR_RETURN(PgConnection monitor, PgConnection::Connect(url));
   if (PQsendQuery(conn.raw(), sql.c_str()) != 1)
     return FailedPreconditionError("CREATE INDEX could not be sent: {}", PQerrorMessage(conn.raw()));

@@ -9,6 +9,10 @@
 
 namespace kiln::storage::pg {
 
+// FailedPrecondition (naming the database and the fix) unless the vchord
+// extension is installed.
+Status CheckVchordInstalled(PgConnection& conn);
+
 // FailedPrecondition when the vchord extension is not installed in the
 // database (naming it and the fix). Progress phase "create index: <phase>"
 // with tuples (or blocks) done/total as PostgreSQL reports them.
