@@ -205,9 +205,8 @@ void AddPartitionCommand(CLI::App& app, const GlobalOptions& global, int& exit_c
   ev->add_option("--min-recall", eval->min_recall, "Exit 1 if recall at the last setting is below this")
       ->check(CLI::Range(0.0, 1.0));
   ev->callback([eval, &global, &exit_code] { exit_code = RunEvalCommand(*eval, global); });
-  cmd->callback([cmd, ev, flags, &global, &exit_code] {
-    if (ev->parsed()) return;
-    (void)cmd;
+  cmd->callback([ev, flags, &global, &exit_code] {
+    if (ev->parsed()) return;  // `partition eval` ran its own callback
     exit_code = RunPartitionCommand(*flags, global);
   });
 }

@@ -58,8 +58,7 @@ StatusOr<Sample> LoadPgSample(const PartitionJobOptions& o, std::vector<size_t>&
   KILN_ASSIGN_OR_RETURN(pg::PgConnection conn, pg::PgConnection::Connect(src.url));
   if (lists.empty() && o.centroid_files.empty()) {
     // The recommendation needs the row count before sampling.
-    KILN_ASSIGN_OR_RETURN(pg::ColumnInfo info, pg::DescribeVectorColumn(conn, src.table, src.column));
-    (void)info;
+    KILN_RETURN_IF_ERROR(pg::DescribeVectorColumn(conn, src.table, src.column).status());
     KILN_ASSIGN_OR_RETURN(pg::PgResult cnt, conn.Query(fmt::format("SELECT count(*) FROM {}", src.table)));
     lists = partition::RecommendedLists(std::stoull(cnt.text(0, 0)));
   }
@@ -226,7 +225,7 @@ StatusOr<PartitionJobResult> RunPartition(const PartitionJobOptions& o, const Ex
 
 StatusOr<partition::PartitionTree> ReadPartitionTree(const std::string& where, const std::string& table,
                                                      const ExecContext& ctx) {
-  (void)ctx;
+  ctx.Report("read tree", 0, 1);
   partition::TreeRows rows;
   if (IsPostgresUrl(where)) {
     KILN_RETURN_IF_ERROR(partition::ValidateTableName(table));
