@@ -1,0 +1,58 @@
+// k-means for many lists (thousands to hundreds of thousands of centroids),
+// built on TrainKMeans:
+//
+//  - Hierarchical: about √k coarse centroids are trained first (on at most
+//    256 points per coarse centroid), every point is assigned to its coarse
+//    cluster, and the k fine centroids are shared
+//    out in proportion to the coarse cluster sizes (largest remainder, at
+//    least one per non-empty cluster, at most one per point) and trained
+//    independently inside each coarse cluster. Cost is about
+//    n·d·(√k + k/√k) per iteration instead of n·d·k.
+//  - Balanced: after training, points are reassigned under a capacity of
+//    ceil(max_list_factor · n / k) per list (each point goes to the nearest
+//    of its closest candidates that still has room) and centroids are
+//    recomputed as the means; repeated a few rounds. Bounds the largest list.
+#pragma once
+
+#include <cstddef>
+
+#include "kiln/base/exec_context.h"
+#include "kiln/base/status.h"
+#include "kiln/cluster/kmeans.h"
+
+namespace kiln::cluster {
+
+struct HierarchicalKMeansParams {
+  /// Coarse clusters; 0 picks round(√k).
+  size_t coarse_k = 0;
+};
+
+// Same contract as TrainKMeans (errors, sampling via params, progress phase
+// "k-means coarse" then "k-means fine" with done = coarse clusters trained).
+// Falls back to TrainKMeans when k is small (coarse_k < 2 or coarse_k >= k).
+StatusOr<KMeansResult> TrainHierarchicalKMeans(const float* x, size_t n, size_t d, size_t k,
+                                               const KMeansParams& params,
+                                               const HierarchicalKMeansParams& hparams,
+                                               const ExecContext& ctx);
+
+struct BalanceParams {
+  /// Largest list allowed, as a multiple of the mean list size n/k (> 1).
+  double max_list_factor = 2.0;
+  /// Reassignment + mean update rounds.
+  int rounds = 3;
+  /// Candidate centroids considered per point.
+  size_t candidates = 8;
+  bool spherical = false;
+};
+
+// Rebalances the k×d `centroids` (in place) on the n points x. Returns the
+// size of the largest list after the last reassignment.
+StatusOr<size_t> BalanceKMeans(const float* x, size_t n, size_t d, std::vector<float>& centroids, size_t k,
+                               const BalanceParams& params, const ExecContext& ctx);
+
+// Shares k seats among clusters of the given sizes in proportion to size
+// (largest remainder), at least one per non-empty cluster and never more than
+// its size. Precondition: number of non-empty clusters <= k <= sum of sizes.
+std::vector<size_t> ProportionalSeats(const std::vector<size_t>& sizes, size_t k);
+
+}  // namespace kiln::cluster
