@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "kiln/cluster/kmeans_internal.h"
+#include "kiln/simd/distances.h"
 
 namespace kiln::cluster::internal {
 
@@ -18,16 +19,16 @@ size_t UpdateCentroids(const float* x, size_t n, size_t d, size_t k, const idx_t
     std::vector<size_t> cursor(offsets.begin(), offsets.end() - 1);
     for (size_t i = 0; i < n; ++i) order[cursor[static_cast<size_t>(assign[i])]++] = static_cast<uint32_t>(i);
   }
+  // Each centroid sums its points in point order (in double), so the result
+  // does not depend on the thread count or the SIMD level.
+  const auto& kernels = simd::ActiveKernels();
   std::vector<std::vector<double>> sums(pool.num_threads(), std::vector<double>(d));
   pool.ParallelFor(k, 16, [&](size_t c0, size_t c1, int w) {
     std::vector<double>& sum = sums[w];
     for (size_t c = c0; c < c1; ++c) {
       if (counts[c] == 0) continue;
       std::fill(sum.begin(), sum.end(), 0.0);
-      for (size_t p = offsets[c]; p < offsets[c + 1]; ++p) {
-        const float* row = x + static_cast<size_t>(order[p]) * d;
-        for (size_t j = 0; j < d; ++j) sum[j] += row[j];
-      }
+      kernels.add_rows_to_double(x, order.data() + offsets[c], counts[c], d, sum.data());
       double inv = 1.0 / static_cast<double>(counts[c]);
       float* out = centroids + c * d;
       for (size_t j = 0; j < d; ++j) out[j] = static_cast<float>(sum[j] * inv);

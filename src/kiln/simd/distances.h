@@ -51,6 +51,10 @@ struct DistanceKernels {
   // anywhere in memory, sharing the loads of q.
   void (*l2sqr_batch4)(const float* q, const float* y0, const float* y1, const float* y2,
                        const float* y3, size_t d, float* out);
+  // sum[t] += base[rows[i]*d + t] for i < n in that order, t < d, in double
+  // (k-means centroid update). Bit-identical on every level: each sum[t] gets
+  // the same additions in the same order. Prefetches rows ahead.
+  void (*add_rows_to_double)(const float* base, const uint32_t* rows, size_t n, size_t d, double* sum);
 };
 
 // Kernels of `level`, or of the highest level the CPU supports if `level` is

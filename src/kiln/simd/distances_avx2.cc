@@ -193,6 +193,16 @@ void FvecMaddAvx2(size_t d, const float* a, float bf, const float* b, float* c) 
   }
 }
 
+void AddRowsToDoubleAvx2(const float* base, const uint32_t* rows, size_t n, size_t d, double* sum) {
+  for (size_t i = 0; i < n; ++i) {
+    const float* row = base + static_cast<size_t>(rows[i]) * d;
+    size_t t = 0;
+    for (; t + 4 <= d; t += 4)
+      _mm256_storeu_pd(sum + t, _mm256_add_pd(_mm256_loadu_pd(sum + t), _mm256_cvtps_pd(_mm_loadu_ps(row + t))));
+    for (; t < d; ++t) sum[t] += row[t];
+  }
+}
+
 }  // namespace
 
 namespace internal {
@@ -207,6 +217,7 @@ constinit const DistanceKernels kAvx2Kernels = {
     .l2sqr_to_subset = ToSubset<Metric::kL2>,
     .inner_product_to_subset = ToSubset<Metric::kInnerProduct>,
     .l2sqr_batch4 = Reduce4<Metric::kL2>,
+    .add_rows_to_double = AddRowsToDoubleAvx2,
 };
 
 }  // namespace internal

@@ -194,6 +194,20 @@ void FvecMaddAvx512(size_t d, const float* a, float bf, const float* b, float* c
   }
 }
 
+void AddRowsToDoubleAvx512(const float* base, const uint32_t* rows, size_t n, size_t d, double* sum) {
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kPrefetchAheadRows < n) {
+      const char* ahead = reinterpret_cast<const char*>(base + static_cast<size_t>(rows[i + kPrefetchAheadRows]) * d);
+      for (size_t b = 0; b < d * sizeof(float) && b < kPrefetchBytes; b += 64) _mm_prefetch(ahead + b, _MM_HINT_T0);
+    }
+    const float* row = base + static_cast<size_t>(rows[i]) * d;
+    size_t t = 0;
+    for (; t + 8 <= d; t += 8)
+      _mm512_storeu_pd(sum + t, _mm512_add_pd(_mm512_loadu_pd(sum + t), _mm512_maskz_cvtps_pd(__mmask8(0xFF), _mm256_loadu_ps(row + t))));
+    for (; t < d; ++t) sum[t] += row[t];
+  }
+}
+
 }  // namespace
 
 namespace internal {
@@ -208,6 +222,7 @@ constinit const DistanceKernels kAvx512Kernels = {
     .l2sqr_to_subset = ToSubset<Metric::kL2>,
     .inner_product_to_subset = ToSubset<Metric::kInnerProduct>,
     .l2sqr_batch4 = Reduce4<Metric::kL2>,
+    .add_rows_to_double = AddRowsToDoubleAvx512,
 };
 
 }  // namespace internal

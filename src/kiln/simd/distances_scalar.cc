@@ -35,6 +35,13 @@ void FvecMaddScalar(size_t d, const float* a, float bf, const float* b, float* c
   for (size_t i = 0; i < d; ++i) c[i] = a[i] + bf * b[i];
 }
 
+void AddRowsToDoubleScalar(const float* base, const uint32_t* rows, size_t n, size_t d, double* sum) {
+  for (size_t i = 0; i < n; ++i) {
+    const float* row = base + static_cast<size_t>(rows[i]) * d;
+    for (size_t t = 0; t < d; ++t) sum[t] += row[t];
+  }
+}
+
 void L2SqrToSubsetScalar(const float* q, const float* base, const int64_t* ids, size_t n, size_t d,
                          float* out) {
   for (size_t j = 0; j < n; ++j) out[j] = L2SqrScalar(q, base + static_cast<size_t>(ids[j]) * d, d);
@@ -69,6 +76,7 @@ constinit const DistanceKernels kScalarKernels = {
     .l2sqr_to_subset = L2SqrToSubsetScalar,
     .inner_product_to_subset = InnerProductToSubsetScalar,
     .l2sqr_batch4 = L2SqrBatch4Scalar,
+    .add_rows_to_double = AddRowsToDoubleScalar,
 };
 
 }  // namespace internal

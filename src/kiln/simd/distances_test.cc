@@ -254,6 +254,25 @@ TEST_P(DistancesTest, FvecMaddBitIdenticalToScalar) {
   }
 }
 
+TEST_P(DistancesTest, AddRowsToDoubleBitIdenticalToScalar) {
+  const size_t n = 40;
+  for (size_t d : kDims) {
+    Floats base(n * d);
+    FillUniform(base.data(), n * d);
+    std::vector<uint32_t> rows;
+    for (uint32_t i = 0; i < 3 * n; ++i) rows.push_back((i * 7 + 3) % n);  // repeats, any order
+    std::vector<double> got(d + 1, 0.5), want(d + 1, 0.5);
+    got[d] = want[d] = -1.0;
+    k().add_rows_to_double(base.data(), rows.data(), rows.size(), d, got.data());
+    ref().add_rows_to_double(base.data(), rows.data(), rows.size(), d, want.data());
+    for (size_t t = 0; t < d; ++t) ASSERT_EQ(got[t], want[t]) << Where(d) << " t=" << t;
+    EXPECT_EQ(got[d], -1.0) << "wrote past sum[d-1] " << Where(d);
+    double direct = 0.5;
+    for (uint32_t r : rows) direct += base[r * d];
+    EXPECT_EQ(want[0], direct) << Where(d);
+  }
+}
+
 TEST_P(DistancesTest, ZeroDimensionAndZeroRows) {
   Floats a(1), out(4);
   const int64_t ids[3] = {0, 0, 0};

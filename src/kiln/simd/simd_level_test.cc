@@ -72,7 +72,7 @@ TEST(SimdLevel, KernelsForNeverExceedsDetected) {
 // Guards the aggregate tables: a member added to DistanceKernels but left out of
 // a table would silently be null (-Wno-missing-field-initializers).
 TEST(SimdLevel, EveryTableIsComplete) {
-  static_assert(sizeof(DistanceKernels) == 9 * sizeof(void (*)()),
+  static_assert(sizeof(DistanceKernels) == 10 * sizeof(void (*)()),
                 "DistanceKernels changed: list the new member below");
   for (const DistanceKernels* k :
        {&internal::kScalarKernels, &internal::kAvx2Kernels, &internal::kAvx512Kernels}) {
@@ -85,6 +85,7 @@ TEST(SimdLevel, EveryTableIsComplete) {
     EXPECT_NE(k->l2sqr_to_subset, nullptr);
     EXPECT_NE(k->inner_product_to_subset, nullptr);
     EXPECT_NE(k->l2sqr_batch4, nullptr);
+    EXPECT_NE(k->add_rows_to_double, nullptr);
   }
 }
 
