@@ -1,0 +1,38 @@
+// One signed S3 HTTP request with retries (internal to the S3 store).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kiln/base/exec_context.h"
+#include "kiln/base/status.h"
+#include "kiln/storage/object_store/object_store.h"
+#include "kiln/storage/object_store/s3_config.h"
+
+namespace kiln::storage::s3 {
+
+struct Request {
+  std::string method;             // GET, HEAD, PUT, POST, DELETE
+  ObjectRef object;               // key may be empty (bucket requests)
+  std::string query;              // pre-sorted, pre-encoded, e.g. "partNumber=1&uploadId=x"
+  std::vector<std::string> headers;  // "Name: value", signed by curl
+  const std::string* body = nullptr;  // PUT/POST body (nullptr: empty)
+};
+
+struct Response {
+  long code = 0;
+  std::string body;
+  std::string etag;             // ETag header, quotes kept
+  uint64_t content_length = 0;  // Content-Length header (HEAD)
+};
+
+// Sends the request, retrying as S3Config says. A non-2xx final answer is an
+// error naming method, object, HTTP code and S3's <Code>/<Message>: 404 →
+// NotFound, 403 → PermissionDenied, 416 → OutOfRange, else Unavailable.
+StatusOr<Response> Send(const S3Config& config, const Request& request, const CancelToken* cancel);
+
+std::string Sha256Hex(const void* data, size_t size);
+std::string Md5Base64(const void* data, size_t size);
+
+}  // namespace kiln::storage::s3

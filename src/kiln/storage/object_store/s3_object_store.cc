@@ -1,0 +1,166 @@
+#include "kiln/storage/object_store/s3_object_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include "kiln/base/byte_sink.h"
+#include "kiln/storage/object_store/s3_http.h"
+
+namespace kiln::storage {
+namespace fs = std::filesystem;
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct DigestDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+std::string Hex(const unsigned char* data, unsigned int n) {
+  std::string out;
+  for (unsigned int i = 0; i < n; ++i) out += fmt::format("{:02x}", data[i]);
+  return out;
+}
+
+// The MD5 an ETag names for single-part objects ("\"<32 hex>\""); empty for
+// multipart ETags ("...-N"), which are not a digest of the bytes.
+std::string Md5FromEtag(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  if (etag.size() != 32) return "";
+  for (char c : etag)
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return "";
+  for (char& c : etag) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return etag;
+}
+
+StatusOr<std::string> ReadPart(std::FILE* in, uint64_t size, const std::string& path) {
+  std::string part(size, '\0');
+  if (size > 0 && std::fread(part.data(), 1, size, in) != size)
+    return DataLossError("{}: short read while uploading", path);
+  return part;
+}
+
+}  // namespace
+
+std::string AwsUriEncode(std::string_view text, bool keep_slash) {
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~' || (keep_slash && c == '/')) {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+S3ObjectStore::S3ObjectStore(S3Config config) : config_(std::move(config)) {}
+
+StatusOr<uint64_t> S3ObjectStore::Size(const ObjectRef& object) {
+  KILN_RETURN_IF_ERROR(ValidateObjectRef(object));
+  s3::Request request{"HEAD", object, "", {}, nullptr};
+  KILN_ASSIGN_OR_RETURN(s3::Response response, s3::Send(config_, request, nullptr));
+  return response.content_length;
+}
+
+StatusOr<TransferStats> S3ObjectStore::Download(const ObjectRef& object, const std::string& local_path,
+                                                const CancelToken* cancel) {
+  KILN_RETURN_IF_ERROR(ValidateObjectRef(object));
+  const auto start = std::chrono::steady_clock::now();
+  s3::Request head{"HEAD", object, "", {}, nullptr};
+  KILN_ASSIGN_OR_RETURN(s3::Response meta, s3::Send(config_, head, cancel));
+  const uint64_t total = meta.content_length;
+  const std::string expected_md5 = Md5FromEtag(meta.etag);
+
+  std::error_code ec;
+  fs::create_directories(fs::path(local_path).parent_path(), ec);
+  KILN_ASSIGN_OR_RETURN(auto sink, AtomicFileSink::Create(local_path));
+  std::unique_ptr<EVP_MD_CTX, DigestDeleter> md5(EVP_MD_CTX_new());
+  EVP_DigestInit_ex(md5.get(), EVP_md5(), nullptr);
+  const uint64_t chunk = std::max<uint64_t>(config_.part_size, 1 << 20);
+  for (uint64_t offset = 0; offset < total; offset += chunk) {
+    const uint64_t end = std::min(total, offset + chunk) - 1;
+    s3::Request get{"GET", object, "", {fmt::format("Range: bytes={}-{}", offset, end)}, nullptr};
+    KILN_ASSIGN_OR_RETURN(s3::Response part, s3::Send(config_, get, cancel));
+    if (part.body.size() != end - offset + 1)
+      return DataLossError("{}: bytes {}-{} of {}: received {} bytes", object.ToString("s3"), offset, end, total,
+                           part.body.size());
+    EVP_DigestUpdate(md5.get(), part.body.data(), part.body.size());
+    KILN_RETURN_IF_ERROR(sink->Append(part.body.data(), part.body.size()));
+  }
+  if (!expected_md5.empty()) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(md5.get(), digest, &n);
+    const std::string got = Hex(digest, n);
+    if (got != expected_md5)
+      return DataLossError("{}: MD5 {} does not match ETag {}", object.ToString("s3"), got, expected_md5);
+  }
+  KILN_RETURN_IF_ERROR(sink->Publish());
+  return TransferStats{total, SecondsSince(start)};
+}
+
+StatusOr<TransferStats> S3ObjectStore::Upload(const std::string& local_path, const ObjectRef& object,
+                                              const CancelToken* cancel) {
+  KILN_RETURN_IF_ERROR(ValidateObjectRef(object));
+  const auto start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  const uint64_t total = fs::file_size(local_path, ec);
+  if (ec) return NotFoundError("{}: cannot upload: {}", local_path, ec.message());
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(local_path.c_str(), "rb"), &std::fclose);
+  if (!in) return NotFoundError("{}: cannot open for upload", local_path);
+
+  if (total <= config_.multipart_threshold) {
+    KILN_ASSIGN_OR_RETURN(std::string body, ReadPart(in.get(), total, local_path));
+    s3::Request put{"PUT", object, "", {"Content-MD5: " + s3::Md5Base64(body.data(), body.size())}, &body};
+    KILN_RETURN_IF_ERROR(s3::Send(config_, put, cancel).status());
+    return TransferStats{total, SecondsSince(start)};
+  }
+
+  s3::Request create{"POST", object, "uploads=", {}, nullptr};
+  KILN_ASSIGN_OR_RETURN(s3::Response created, s3::Send(config_, create, cancel));
+  const size_t b = created.body.find("<UploadId>"), e = created.body.find("</UploadId>");
+  if (b == std::string::npos || e == std::string::npos)
+    return InternalError("S3 CreateMultipartUpload {}: no UploadId in the answer", object.ToString("s3"));
+  const std::string upload_id = AwsUriEncode(created.body.substr(b + 10, e - b - 10), false);
+  auto abort = [&](const Status& cause) {
+    s3::Request del{"DELETE", object, "uploadId=" + upload_id, {}, nullptr};
+    s3::Send(config_, del, nullptr).status().IgnoreError();  // the cause is what matters
+    return cause;
+  };
+  std::string complete = "<CompleteMultipartUpload>";
+  int part_number = 1;
+  for (uint64_t offset = 0; offset < total; offset += config_.part_size, ++part_number) {
+    const uint64_t size = std::min(config_.part_size, total - offset);
+    auto body = ReadPart(in.get(), size, local_path);
+    if (!body.ok()) return abort(body.status());
+    s3::Request put{"PUT", object, fmt::format("partNumber={}&uploadId={}", part_number, upload_id),
+                    {"Content-MD5: " + s3::Md5Base64(body->data(), body->size())}, &body.value()};
+    auto sent = s3::Send(config_, put, cancel);
+    if (!sent.ok()) return abort(sent.status());
+    complete += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", part_number, sent->etag);
+  }
+  complete += "</CompleteMultipartUpload>";
+  if (cancel != nullptr && cancel->IsCancelled())
+    return abort(CancelledError("cancelled before completing the upload of {}", object.ToString("s3")));
+  s3::Request finish{"POST", object, "uploadId=" + upload_id, {}, &complete};
+  auto done = s3::Send(config_, finish, cancel);
+  if (!done.ok()) return abort(done.status());
+  // S3 may answer 200 with an <Error> body on CompleteMultipartUpload.
+  if (done->body.find("<Error>") != std::string::npos)
+    return abort(UnavailableError("S3 CompleteMultipartUpload {}: {}", object.ToString("s3"), done->body));
+  return TransferStats{total, SecondsSince(start)};
+}
+
+}  // namespace kiln::storage
