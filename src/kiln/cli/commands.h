@@ -23,6 +23,7 @@ void AddBuildCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
 void AddSearchCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddInspectCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 // Prints "kiln <command>: <message>" and maps the status to an exit code
 // (InvalidArgument/Unimplemented from argument parsing → 2, else 1).

@@ -22,6 +22,7 @@ int RunCli(int argc, char** argv) {
       "  kiln search --index out/fmnist --queries queries.npy -k 10 --nprobe 16 --output hits.npy\n"
       "  kiln eval --index out/fmnist --base train.npy --queries queries.npy -k 10 --nprobe 1,4,16\n"
       "  kiln inspect out/fmnist/faiss.index\n"
+      "  kiln serve --listen 127.0.0.1:8080 --data-dir kiln-data\n"
       "Exit codes: 0 ok, 1 failure, 2 usage error.");
   GlobalOptions global;
   app.add_option("--threads", global.threads, "Worker threads (default: all cores)")
@@ -32,6 +33,7 @@ int RunCli(int argc, char** argv) {
   AddSearchCommand(app, global, exit_code);
   AddEvalCommand(app, global, exit_code);
   AddInspectCommand(app, global, exit_code);
+  AddServeCommand(app, global, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

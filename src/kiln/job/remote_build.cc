@@ -92,6 +92,7 @@ StatusOr<RemoteBuildResult> RunRemoteBuild(const RemoteBuildSpec& spec, const St
   auto built = RunBuild(request, ctx);
   if (!built.ok()) return built.status().WithContext("build");
   result.report = std::move(built).value();
+  result.local_request = request;
 
   ctx.Report("upload", 0, 1);
   if (spec.index_only) {

@@ -31,6 +31,7 @@ struct RemoteBuildResult {
   storage::TransferStats download;  // vectors + ids
   storage::TransferStats upload;
   std::string index_uri;            // the published index object
+  BuildRequest local_request;       // the build as run, with the local input/ids/output paths
 };
 
 // Resolves a URI scheme ("s3", "file") to the store that serves it.
