@@ -11,8 +11,9 @@ double OverallProgress(std::string_view phase, uint64_t done, uint64_t total) {
     std::string_view phase;
     double begin, end;
   };
-  static constexpr Range kRanges[] = {{"download", 0, 10}, {"read", 10, 15}, {"train", 15, 40},
-                                      {"add", 40, 90},     {"write", 90, 95}, {"upload", 95, 100}};
+  static constexpr Range kRanges[] = {{"download", 0, 10}, {"read", 10, 15},  {"train", 15, 40},
+                                      {"k-means", 15, 40}, {"pq train", 15, 40}, {"add", 40, 90},
+                                      {"write", 90, 95},   {"upload", 95, 100}};
   const double fraction = total == 0 ? 0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
   for (const Range& r : kRanges)
     if (phase.starts_with(r.phase)) return r.begin + (r.end - r.begin) * fraction;

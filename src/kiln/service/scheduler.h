@@ -82,7 +82,8 @@ class Scheduler {
 };
 
 // Percent done for a phase report, placing each phase in its share of the
-// whole build (download, read, train, add, write, upload).
+// whole build (download, read, train/k-means/pq train, add, write,
+// upload); -1 for other phases.
 double OverallProgress(std::string_view phase, uint64_t done, uint64_t total);
 
 }  // namespace kiln::service
