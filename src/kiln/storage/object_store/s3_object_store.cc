@@ -50,6 +50,20 @@ StatusOr<std::string> ReadPart(std::FILE* in, uint64_t size, const std::string& 
   return part;
 }
 
+// HEAD answers carry no error body; on a 403/404 a one-byte GET fetches S3's
+// <Code>/<Message> (SignatureDoesNotMatch, NoSuchKey, ...) for the message.
+StatusOr<s3::Response> Head(const S3Config& config, const ObjectRef& object, const CancelToken* cancel) {
+  s3::Request head{"HEAD", object, "", {}, nullptr};
+  auto response = s3::Send(config, head, cancel);
+  if (response.ok()) return response;
+  const StatusCode code = response.status().code();
+  if (code != StatusCode::kPermissionDenied && code != StatusCode::kNotFound) return response;
+  s3::Request probe{"GET", object, "", {"Range: bytes=0-0"}, nullptr};
+  auto detail = s3::Send(config, probe, cancel);
+  if (!detail.ok() && detail.status().code() == code) return detail.status();
+  return response;
+}
+
 }  // namespace
 
 std::string AwsUriEncode(std::string_view text, bool keep_slash) {
@@ -69,8 +83,7 @@ S3ObjectStore::S3ObjectStore(S3Config config) : config_(std::move(config)) {}
 
 StatusOr<uint64_t> S3ObjectStore::Size(const ObjectRef& object) {
   KILN_RETURN_IF_ERROR(ValidateObjectRef(object));
-  s3::Request request{"HEAD", object, "", {}, nullptr};
-  KILN_ASSIGN_OR_RETURN(s3::Response response, s3::Send(config_, request, nullptr));
+  KILN_ASSIGN_OR_RETURN(s3::Response response, Head(config_, object, nullptr));
   return response.content_length;
 }
 
@@ -78,8 +91,7 @@ StatusOr<TransferStats> S3ObjectStore::Download(const ObjectRef& object, const s
                                                 const CancelToken* cancel) {
   KILN_RETURN_IF_ERROR(ValidateObjectRef(object));
   const auto start = std::chrono::steady_clock::now();
-  s3::Request head{"HEAD", object, "", {}, nullptr};
-  KILN_ASSIGN_OR_RETURN(s3::Response meta, s3::Send(config_, head, cancel));
+  KILN_ASSIGN_OR_RETURN(s3::Response meta, Head(config_, object, cancel));
   const uint64_t total = meta.content_length;
   const std::string expected_md5 = Md5FromEtag(meta.etag);
 
