@@ -8,10 +8,10 @@ namespace kiln::job {
 namespace fs = std::filesystem;
 namespace {
 
-// The local name keeps the object's extension, which picks the reader.
+// The local name ends with the object's base name, which picks the reader
+// (".npy", "-idx3-ubyte.gz", ...).
 std::string LocalName(const std::string& dir, std::string_view stem, const std::string& key) {
-  const std::string ext = fs::path(key).extension().string();
-  return (fs::path(dir) / fmt::format("{}{}", stem, ext)).string();
+  return (fs::path(dir) / fmt::format("{}-{}", stem, fs::path(key).filename().string())).string();
 }
 
 struct Fetched {
