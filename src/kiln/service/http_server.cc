@@ -1,6 +1,7 @@
 #include "kiln/service/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -48,6 +49,14 @@ HttpServer::HttpServer(KilnService& service) : service_(service) {
   const int threads = c.http_threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   server_->set_payload_max_length(c.max_body_bytes);
+  // cpp-httplib's split build bakes in a listen backlog of 5, so bursts of
+  // new connections (200 status polls/s) overflow it and wait for a SYN
+  // retransmit (1 s). Remember the socket to listen again with a real backlog.
+  server_->set_socket_options([this](int sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd_ = sock;
+  });
   Route();
 }
 
@@ -120,6 +129,7 @@ Status HttpServer::Bind() {
     if (!server_->bind_to_port(host, port)) return UnavailableError("cannot listen on {}: address in use?", listen);
     port_ = port;
   }
+  if (listen_fd_ >= 0) ::listen(listen_fd_, 1024);
   return OkStatus();
 }
 

@@ -31,6 +31,7 @@ class HttpServer {
   KilnService& service_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
+  int listen_fd_ = -1;
 };
 
 // The caller's tenant: header X-Kiln-Tenant, else query parameter "tenant"

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -101,15 +103,32 @@ StatusOr<TransferStats> S3ObjectStore::Download(const ObjectRef& object, const s
   std::unique_ptr<EVP_MD_CTX, DigestDeleter> md5(EVP_MD_CTX_new());
   EVP_DigestInit_ex(md5.get(), EVP_md5(), nullptr);
   const uint64_t chunk = std::max<uint64_t>(config_.part_size, 1 << 20);
-  for (uint64_t offset = 0; offset < total; offset += chunk) {
-    const uint64_t end = std::min(total, offset + chunk) - 1;
-    s3::Request get{"GET", object, "", {fmt::format("Range: bytes={}-{}", offset, end)}, nullptr};
-    KILN_ASSIGN_OR_RETURN(s3::Response part, s3::Send(config_, get, cancel));
-    if (part.body.size() != end - offset + 1)
-      return DataLossError("{}: bytes {}-{} of {}: received {} bytes", object.ToString("s3"), offset, end, total,
-                           part.body.size());
-    EVP_DigestUpdate(md5.get(), part.body.data(), part.body.size());
-    KILN_RETURN_IF_ERROR(sink->Append(part.body.data(), part.body.size()));
+  // Windows of `concurrency` ranged GETs run in parallel; each window is then
+  // appended (and hashed) in order.
+  const uint64_t window = chunk * static_cast<uint64_t>(std::max(1, config_.concurrency));
+  for (uint64_t base = 0; base < total; base += window) {
+    std::vector<uint64_t> offsets;
+    for (uint64_t offset = base; offset < std::min(total, base + window); offset += chunk) offsets.push_back(offset);
+    std::vector<StatusOr<s3::Response>> parts(offsets.size(), StatusOr<s3::Response>(InternalError("not run")));
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < offsets.size(); ++i) {
+      threads.emplace_back([&, i] {
+        const uint64_t end = std::min(total, offsets[i] + chunk) - 1;
+        s3::Request get{"GET", object, "", {fmt::format("Range: bytes={}-{}", offsets[i], end)}, nullptr};
+        parts[i] = s3::Send(config_, get, cancel);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    for (size_t i = 0; i < offsets.size(); ++i) {
+      KILN_RETURN_IF_ERROR(parts[i].status());
+      const uint64_t end = std::min(total, offsets[i] + chunk) - 1;
+      const std::string& body = parts[i]->body;
+      if (body.size() != end - offsets[i] + 1)
+        return DataLossError("{}: bytes {}-{} of {}: received {} bytes", object.ToString("s3"), offsets[i], end,
+                             total, body.size());
+      EVP_DigestUpdate(md5.get(), body.data(), body.size());
+      KILN_RETURN_IF_ERROR(sink->Append(body.data(), body.size()));
+    }
   }
   if (!expected_md5.empty()) {
     unsigned char digest[EVP_MAX_MD_SIZE];
@@ -152,16 +171,33 @@ StatusOr<TransferStats> S3ObjectStore::Upload(const std::string& local_path, con
     return cause;
   };
   std::string complete = "<CompleteMultipartUpload>";
-  int part_number = 1;
-  for (uint64_t offset = 0; offset < total; offset += config_.part_size, ++part_number) {
-    const uint64_t size = std::min(config_.part_size, total - offset);
-    auto body = ReadPart(in.get(), size, local_path);
-    if (!body.ok()) return abort(body.status());
-    s3::Request put{"PUT", object, fmt::format("partNumber={}&uploadId={}", part_number, upload_id),
-                    {"Content-MD5: " + s3::Md5Base64(body->data(), body->size())}, &body.value()};
-    auto sent = s3::Send(config_, put, cancel);
-    if (!sent.ok()) return abort(sent.status());
-    complete += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", part_number, sent->etag);
+  // Windows of `concurrency` parts are read and uploaded in parallel.
+  const uint64_t part_count = (total + config_.part_size - 1) / config_.part_size;
+  const uint64_t per_window = static_cast<uint64_t>(std::max(1, config_.concurrency));
+  for (uint64_t first = 0; first < part_count; first += per_window) {
+    const uint64_t count = std::min(per_window, part_count - first);
+    std::vector<std::string> bodies(count);
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint64_t size = std::min(config_.part_size, total - (first + i) * config_.part_size);
+      auto body = ReadPart(in.get(), size, local_path);
+      if (!body.ok()) return abort(body.status());
+      bodies[i] = std::move(body).value();
+    }
+    std::vector<StatusOr<s3::Response>> sent(count, StatusOr<s3::Response>(InternalError("not run")));
+    std::vector<std::thread> threads;
+    for (uint64_t i = 0; i < count; ++i) {
+      threads.emplace_back([&, i] {
+        s3::Request put{"PUT", object, fmt::format("partNumber={}&uploadId={}", first + i + 1, upload_id),
+                        {"Content-MD5: " + s3::Md5Base64(bodies[i].data(), bodies[i].size())}, &bodies[i]};
+        sent[i] = s3::Send(config_, put, cancel);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    for (uint64_t i = 0; i < count; ++i) {
+      if (!sent[i].ok()) return abort(sent[i].status());
+      complete += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", first + i + 1,
+                              sent[i]->etag);
+    }
   }
   complete += "</CompleteMultipartUpload>";
   if (cancel != nullptr && cancel->IsCancelled())

@@ -1,9 +1,10 @@
 // s3:// object store on libcurl's SigV4 signer (CURLOPT_AWS_SIGV4).
 //   Download: HEAD for the size, then ranged GETs of part_size bytes each,
-//     written in order; the MD5 of a single-part object is checked against
-//     its ETag.
+//     `concurrency` at a time, written in order; the MD5 of a single-part
+//     object is checked against its ETag.
 //   Upload: one PUT up to multipart_threshold, else a multipart upload
-//     (aborted on any error, so nothing partial ever becomes visible). Every
+//     (`concurrency` parts at a time; aborted on any error, so nothing
+//     partial ever becomes visible). Every
 //     body carries Content-MD5 and x-amz-content-sha256, so S3 verifies it.
 //   Each request is retried on 5xx/429, timeouts and connection errors with
 //   exponential backoff and full jitter (max_attempts in all).
