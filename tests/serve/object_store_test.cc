@@ -7,6 +7,7 @@
 
 #include "kiln/storage/object_store/file_object_store.h"
 #include "kiln/storage/object_store/object_store.h"
+#include "kiln/storage/object_store/s3_http.h"
 #include "kiln/storage/object_store/s3_object_store.h"
 
 namespace kiln::storage {
@@ -88,6 +89,27 @@ TEST(FileObjectStoreTest, CancelledUploadPublishesNothing) {
   size_t leftovers = 0;
   for (const auto& e : fs::directory_iterator(root + "/b")) leftovers += e.path().filename() != "" ? 1 : 0;
   EXPECT_EQ(leftovers, 0u);
+}
+
+}  // namespace
+}  // namespace kiln::storage
+
+namespace kiln::storage {
+namespace {
+
+TEST(S3UrlTest, PathAndVirtualHostStyle) {
+  S3Config config;
+  config.endpoint = "http://127.0.0.1:9000/";
+  s3::Request request{"PUT", {"bkt", "dir/a b.faiss"}, "partNumber=2&uploadId=x", {}, nullptr};
+  EXPECT_EQ(s3::Url(config, request), "http://127.0.0.1:9000/bkt/dir/a%20b.faiss?partNumber=2&uploadId=x");
+  config.path_style = false;
+  config.endpoint = "https://s3.eu-west-1.amazonaws.com";
+  request.query.clear();
+  EXPECT_EQ(s3::Url(config, request), "https://bkt.s3.eu-west-1.amazonaws.com/dir/a%20b.faiss");
+  config.endpoint.clear();
+  config.region = "ap-south-1";
+  EXPECT_EQ(s3::Url(config, request), "https://bkt.s3.ap-south-1.amazonaws.com/dir/a%20b.faiss");
+  EXPECT_EQ(config.Describe().find("secret"), std::string::npos);
 }
 
 }  // namespace

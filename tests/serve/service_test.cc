@@ -111,6 +111,33 @@ TEST_F(ServiceTest, OpenSearchBuildCompletesWithExactReplies) {
   EXPECT_TRUE(json::parse(s.OpenSearchJobs("other").body).empty());
 }
 
+TEST_F(ServiceTest, BinaryAndHalfFloatBlobs) {
+  const fs::path seg = dir_ / "store" / "bkt" / "seg";
+  fs::create_directories(seg);
+  // binary: 16 bits = 2 bytes per vector; 40 vectors.
+  std::string bits(80, '\0'), ids(160, '\0');
+  for (size_t i = 0; i < bits.size(); ++i) bits[i] = static_cast<char>(i * 37);
+  for (int32_t i = 0; i < 40; ++i) std::memcpy(ids.data() + 4 * i, &i, 4);
+  std::ofstream(seg / "bin.knnvec", std::ios::binary) << bits;
+  std::ofstream(seg / "bin.knndid", std::ios::binary) << ids;
+  WriteBlobs("half", 40, 4);  // half_float is float32 on the wire
+  MoveBlobs(dir_, "half");
+  auto service = KilnService::Start(config_);
+  ASSERT_TRUE(service.ok());
+  json bin = Request("bin", 40, 16);
+  bin["data_type"] = "binary";
+  bin["index_parameters"]["space_type"] = "hamming";
+  EXPECT_EQ(WaitStatus(**service, json::parse((*service)->SubmitOpenSearch(bin.dump()).body)["job_id"]),
+            json({{"task_status", "COMPLETED_INDEX_BUILD"}, {"file_name", "bin.faiss"}}));
+  json half = Request("half", 40, 4);
+  half["data_type"] = "half_float";
+  EXPECT_EQ(WaitStatus(**service, json::parse((*service)->SubmitOpenSearch(half.dump()).body)["job_id"]),
+            json({{"task_status", "COMPLETED_INDEX_BUILD"}, {"file_name", "half.faiss"}}));
+  json bad_bits = Request("bin", 40, 12);
+  bad_bits["data_type"] = "binary";
+  EXPECT_EQ((*service)->SubmitOpenSearch(bad_bits.dump()).status, 422);
+}
+
 TEST_F(ServiceTest, BadInputsFailWithUsefulMessages) {
   WriteBlobs("short", 100, 8, /*truncate_bytes=*/12);
   MoveBlobs(dir_, "short");

@@ -70,20 +70,6 @@ std::string XmlField(const std::string& xml, std::string_view tag) {
   return xml.substr(b + open.size(), e - b - open.size());
 }
 
-std::string Url(const S3Config& config, const Request& request) {
-  std::string endpoint = config.EffectiveEndpoint();
-  const std::string path = fmt::format("/{}", AwsUriEncode(request.object.key, true));
-  std::string url;
-  if (config.path_style) {
-    url = fmt::format("{}/{}{}", endpoint, request.object.bucket, request.object.key.empty() ? "" : path);
-  } else {
-    const size_t sep = endpoint.find("://");
-    url = fmt::format("{}://{}.{}{}", endpoint.substr(0, sep), request.object.bucket, endpoint.substr(sep + 3),
-                      path);
-  }
-  if (!request.query.empty()) url += fmt::format("?{}", request.query);
-  return url;
-}
 
 bool RetriableCurl(CURLcode code) {
   switch (code) {
@@ -180,6 +166,21 @@ Status HttpError(const Request& request, const Response& response) {
 }
 
 }  // namespace
+
+std::string Url(const S3Config& config, const Request& request) {
+  std::string endpoint = config.EffectiveEndpoint();
+  const std::string path = fmt::format("/{}", AwsUriEncode(request.object.key, true));
+  std::string url;
+  if (config.path_style) {
+    url = fmt::format("{}/{}{}", endpoint, request.object.bucket, request.object.key.empty() ? "" : path);
+  } else {
+    const size_t sep = endpoint.find("://");
+    url = fmt::format("{}://{}.{}{}", endpoint.substr(0, sep), request.object.bucket, endpoint.substr(sep + 3),
+                      path);
+  }
+  if (!request.query.empty()) url += fmt::format("?{}", request.query);
+  return url;
+}
 
 std::string Sha256Hex(const void* data, size_t size) {
   unsigned char digest[EVP_MAX_MD_SIZE];

@@ -32,6 +32,10 @@ struct Response {
 // NotFound, 403 → PermissionDenied, 416 → OutOfRange, else Unavailable.
 StatusOr<Response> Send(const S3Config& config, const Request& request, const CancelToken* cancel);
 
+// The request URL: path-style http://host/bucket/key?query or virtual-host
+// style http://bucket.host/key?query.
+std::string Url(const S3Config& config, const Request& request);
+
 std::string Sha256Hex(const void* data, size_t size);
 std::string Md5Base64(const void* data, size_t size);
 
