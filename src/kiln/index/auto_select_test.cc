@@ -36,11 +36,12 @@ TEST(AutoSelectTest, ChoicesFollowTheRules) {
 }
 
 TEST(AutoSelectTest, OnlyImplementedFamilies) {
-  // Default predicate: Flat, IVF-Flat, SQ, IVF-SQ, PQ and IVF-PQ build; HNSW not yet.
+  // Default predicate: Flat, IVF-Flat, SQ, IVF-SQ, PQ, IVF-PQ and HNSW-Flat build.
   auto hnsw = ChooseAuto(1000000, 128, 0, 0.99);
   ASSERT_TRUE(hnsw.ok());
-  EXPECT_EQ(hnsw->spec.ToFactoryString(), "IVF4000,Flat");
-  EXPECT_NE(hnsw->reason.find("HNSW32,Flat would fit but kiln cannot build it yet"), std::string::npos)
+  EXPECT_EQ(hnsw->spec.ToFactoryString(), "HNSW32,Flat");
+  EXPECT_NE(hnsw->reason.find("HNSW32,Flat: target recall >= 0.98 and the graph fits"),
+            std::string::npos)
       << hnsw->reason;
   // IVF-SQ builds: a budget too small for flat vectors picks SQ8 codes.
   auto sq = ChooseAuto(1000000, 128, 500 * kMiB, 0.95);

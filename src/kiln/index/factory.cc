@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kiln/index/flat_index.h"
+#include "kiln/index/hnsw_index.h"
 #include "kiln/index/id_map_index.h"
 #include "kiln/index/ivf_flat_index.h"
 #include "kiln/index/ivf_pq_index.h"
@@ -317,7 +318,21 @@ Maker FindMaker(const IndexSpec& spec) {
       }
       return nullptr;
     case IndexFamily::kHnsw:
-      return nullptr;  // next: HNSW graphs
+      switch (spec.codec.kind) {
+        case CodecKind::kFlat:
+          return [](const IndexSpec& s, size_t d, Metric metric,
+                    const IvfTrainParams&) -> std::unique_ptr<Index> {
+            return std::make_unique<HnswIndex>(d, metric, s.hnsw_m);
+          };
+        case CodecKind::kSq:
+          return [](const IndexSpec& s, size_t d, Metric metric,
+                    const IvfTrainParams&) -> std::unique_ptr<Index> {
+            return std::make_unique<HnswIndex>(d, metric, s.hnsw_m, s.codec.sq_type);
+          };
+        case CodecKind::kPq:
+          return nullptr;  // HNSW<M>,PQ: not built
+      }
+      return nullptr;
   }
   return nullptr;
 }
@@ -325,7 +340,7 @@ Maker FindMaker(const IndexSpec& spec) {
 // What of spec is missing from this build, for CheckImplemented.
 std::string MissingPart(const IndexSpec& spec) {
   if (spec.opq_m != 0) return "OPQ rotations are";
-  if (spec.family == IndexFamily::kHnsw) return "HNSW indexes are";
+  if (spec.family == IndexFamily::kHnsw) return "HNSW indexes with PQ storage (HNSW<M>,PQ<m>) are";
   if (spec.family == IndexFamily::kIvf && spec.coarse_hnsw_m != 0)
     return "HNSW coarse quantizers (IVF<n>_HNSW<M>) are";
   switch (spec.codec.kind) {
@@ -362,6 +377,10 @@ StatusOr<std::unique_ptr<Index>> CreateIndex(const IndexSpec& spec, size_t d, Me
   std::unique_ptr<Index> index = make(spec, d, metric, ivf_params);
   if (spec.nprobe) {
     if (auto* ivf = dynamic_cast<IvfIndex*>(index.get())) ivf->set_nprobe(*spec.nprobe);
+  }
+  if (auto* hnsw = dynamic_cast<HnswIndex*>(index.get())) {
+    if (spec.ef_construction) hnsw->set_ef_construction(*spec.ef_construction);
+    if (spec.ef_search) hnsw->set_ef_search(*spec.ef_search);
   }
   if (spec.id_map) index = std::make_unique<IdMapIndex>(std::move(index));
   return index;

@@ -286,7 +286,8 @@ TEST(FactoryTest, UnimplementedFamiliesParseButDoNotBuild) {
     const char* text;
     const char* message;
   } cases[] = {
-      {"HNSW32", R"(index "HNSW32,Flat": HNSW indexes are not supported yet by kiln build)"},
+      {"HNSW32,PQ8np",
+       R"(index "HNSW32,PQ8np": HNSW indexes with PQ storage (HNSW<M>,PQ<m>) are not supported yet by kiln build)"},
       {"IVF256_HNSW32,Flat",
        R"(index "IVF256_HNSW32,Flat": HNSW coarse quantizers (IVF<n>_HNSW<M>) are not supported yet by kiln build)"},
   };
@@ -300,7 +301,8 @@ TEST(FactoryTest, UnimplementedFamiliesParseButDoNotBuild) {
   }
   for (const char* text : {"Flat", "IVF8,Flat", "IDMap,IVF8,Flat", "Flat,IDMap", "SQ8", "PQ16np",
                            "IVF256,SQ8", "IVF16,SQfp16,IDMap",
-                           "IVF256,PQ16np", "IVF64,PQ8x4,IDMap"})
+                           "IVF256,PQ16np", "IVF64,PQ8x4,IDMap", "HNSW16", "HNSW32,Flat",
+                           "IDMap,HNSW16,SQ8", "HNSW8_SQfp16"})
     EXPECT_TRUE(IsImplemented(ParseFactoryString(text).value())) << text;
   // Search defaults in the spec reach the index (and so its file).
   IndexSpec spec = ParseFactoryString("IVF8,Flat").value();

@@ -29,6 +29,9 @@ inline constexpr size_t kMaxNlist = size_t{1} << 24;
 struct SearchParams {
   /// IVF: number of inverted lists scanned per query (clamped to nlist).
   size_t nprobe = 1;
+  /// HNSW: size of the candidate list at level 0 (at least k is used);
+  /// 0 = the index's stored efSearch.
+  size_t ef_search = 0;
 };
 
 class Index {

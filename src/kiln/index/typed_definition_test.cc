@@ -73,9 +73,10 @@ TEST(TypedDefinitionTest, RecordsDefaultsAndMetric) {
   EXPECT_EQ(pq.codec.pq_nbits, 8);
   EXPECT_FALSE(pq.codec.polysemous);
   EXPECT_EQ(ParseTypedDefinition("FLAT", {{"metric_type", "Ip"}}).value().metric, Metric::kInnerProduct);
-  // IVFFLAT is implemented; the others wait for their indexes.
+  // IVFFLAT, HNSWFLAT and HNSWSQ build.
   EXPECT_TRUE(IsImplemented(ivf));
-  EXPECT_FALSE(IsImplemented(hnsw));
+  EXPECT_TRUE(IsImplemented(hnsw));
+  EXPECT_TRUE(IsImplemented(hnsw_sq));
 }
 
 TEST(TypedDefinitionTest, ExactErrorTexts) {

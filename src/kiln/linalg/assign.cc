@@ -142,9 +142,15 @@ void AssignFused(const float* x, size_t n, const float* panels, const float* pan
   });
 }
 
-AssignPath ResolvePath(AssignPath path) {
-  if (path == AssignPath::kAuto) return FusedAssignAvailable() ? AssignPath::kFused : AssignPath::kBlas;
+AssignPath ResolvePath(AssignPath path, size_t k, size_t d) {
+  if (path == AssignPath::kAuto) {
+    if (d >= internal::kAmxMinDim && k >= internal::kAmxMinCentroids && k * d >= internal::kAmxMinWork &&
+        AmxAssignAvailable())
+      return AssignPath::kAmx;
+    return FusedAssignAvailable() ? AssignPath::kFused : AssignPath::kBlas;
+  }
   if (path == AssignPath::kFused) KILN_CHECK(FusedAssignAvailable());
+  if (path == AssignPath::kAmx) KILN_CHECK(AmxAssignAvailable());
   return path;
 }
 
@@ -197,20 +203,24 @@ void AssignNearest(const float* x, size_t n, const float* centroids, const float
 void AssignNearest(const float* x, size_t n, const float* centroids, const float* centroid_norms, size_t k,
                    size_t d, const AssignOutput& out, ThreadPool& pool, AssignPath path) {
   if (n == 0) return;
-  if (ResolvePath(path) == AssignPath::kBlas) {
+  if (ResolvePath(path, k, d) == AssignPath::kBlas) {
     AssignBlas(x, n, centroids, centroid_norms, k, d, out, pool);
     return;
   }
   // Packing is O(k·d), against O(n·k·d) for the assignment.
-  AssignCentroids packed(centroids, centroid_norms, k, d, pool, AssignPath::kFused);
+  AssignCentroids packed(centroids, centroid_norms, k, d, pool, ResolvePath(path, k, d));
   AssignNearest(x, n, packed, out, pool);
 }
 
 AssignCentroids::AssignCentroids(const float* centroids, const float* centroid_norms, size_t k, size_t d,
                                  ThreadPool& pool, AssignPath path)
-    : k_(k), d_(d), path_(ResolvePath(path)) {
+    : k_(k), d_(d), path_(ResolvePath(path, k, d)) {
   KILN_CHECK(k >= 1);
-  if (path_ == AssignPath::kFused) {
+  if (path_ == AssignPath::kAmx) {
+    data_.Resize(k * d);
+    std::memcpy(data_.data(), centroids, k * d * sizeof(float));
+    internal::PackAmxCentroids(centroids, k, d, pool, amx_panels_, norms_, amx_mean_);
+  } else if (path_ == AssignPath::kFused) {
     const size_t padded = internal::AssignPanelCount(k) * internal::kAssignPanelWidth;
     data_.Resize(padded * d);
     norms_.Resize(padded);
@@ -225,7 +235,18 @@ AssignCentroids::AssignCentroids(const float* centroids, const float* centroid_n
 
 void AssignNearest(const float* x, size_t n, const AssignCentroids& centroids, const AssignOutput& out,
                    ThreadPool& pool) {
-  if (centroids.path_ == AssignPath::kFused) {
+  if (centroids.path_ == AssignPath::kAmx) {
+    internal::AmxCentroids c;
+    c.centroids = centroids.data_.data();
+    c.panels = centroids.amx_panels_.data();
+    c.norms = centroids.norms_.data();
+    c.mean = centroids.amx_mean_.data();
+    c.k = centroids.k_;
+    c.d = centroids.d_;
+    c.padded_d = (centroids.d_ + 31) / 32 * 32;
+    c.pairs = (centroids.k_ + 31) / 32;
+    internal::AssignAmx(x, n, c, out, pool);
+  } else if (centroids.path_ == AssignPath::kFused) {
     AssignFused(x, n, centroids.data_.data(), centroids.norms_.data(), centroids.k_, centroids.d_, out, pool);
   } else {
     AssignBlas(x, n, centroids.data_.data(), centroids.norms_.data(), centroids.k_, centroids.d_, out, pool);

@@ -3,18 +3,26 @@
 // second closest (for k-means bounds). GEMM-blocked with a fused top-2: the
 // n×k distance matrix is never materialised.
 //
-// Two implementations, chosen at run time:
+// Three implementations, chosen at run time:
+//  - AMX (assign_amx.cc): BF16 tile products of centred vectors pick a few
+//    candidates per point, which are re-scored exactly in FP32; used for
+//    d >= 32 and k >= 64 when the CPU has AMX-BF16 and the OS grants the tile
+//    state (KILN_AMX=0 or KILN_SIMD below avx512 turn it off). The distances
+//    it reports are exact FP32 distances of the centroids it reports; it can
+//    miss the true nearest only among centroids whose distances agree to
+//    about 1e-3 relative (see assign_amx.cc).
 //  - fused AVX-512 (assign_avx512.cc): a register-blocked FP32 kernel that
 //    keeps running top-2 state per point while it accumulates dot products;
 //    used when simd::ActiveSimdLevel() is kAvx512 (KILN_SIMD lowers it).
 //  - BLAS (assign.cc): single-threaded SGEMM per block of points × centroids
 //    followed by a scan of the block; the AVX2 / scalar fallback.
-// Both give the same nearest index up to float rounding (exact and
-// reassociation-level near ties may resolve differently between the two) and
-// each is deterministic for any thread count.
+// The FP32 paths give the same nearest index up to float rounding (exact and
+// reassociation-level near ties may resolve differently between the two);
+// every path is deterministic for any thread count.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "kiln/base/aligned_buffer.h"
 #include "kiln/base/thread_pool.h"
@@ -32,10 +40,17 @@ struct AssignOutput {
 // Which implementation to run. kAuto is what production code uses; the others
 // are for tests and benchmarks.
 enum class AssignPath {
-  kAuto,   // kFused when FusedAssignAvailable(), else kBlas
+  kAuto,   // kAmx when AmxAssignAvailable() and d, k are large enough, else
+           // kFused when FusedAssignAvailable(), else kBlas
   kBlas,   // SGEMM + scan
   kFused,  // fused AVX-512 kernel; must only be asked for when FusedAssignAvailable()
+  kAmx,    // AMX-BF16 candidates + FP32 re-scoring; only when AmxAssignAvailable()
 };
+
+// True when assign_amx.cc is compiled in, the CPU has AMX-TILE, AMX-BF16 and
+// AVX512-BF16, Linux granted the tile state, the active SIMD level is kAvx512
+// and KILN_AMX is not "0".
+bool AmxAssignAvailable();
 
 // True when the fused AVX-512 kernel is compiled in and the active SIMD level
 // (simd::ActiveSimdLevel(), which honours KILN_SIMD) is kAvx512.
@@ -62,7 +77,7 @@ class AssignCentroids {
 
   size_t k() const { return k_; }
   size_t d() const { return d_; }
-  // The resolved path: kFused or kBlas.
+  // The resolved path: kAmx, kFused or kBlas.
   AssignPath path() const { return path_; }
 
  private:
@@ -71,8 +86,10 @@ class AssignCentroids {
   size_t k_;
   size_t d_;
   AssignPath path_;
-  AlignedBuffer<float> data_;   // panels (kFused) or k×d rows (kBlas)
-  AlignedBuffer<float> norms_;  // padded to the panel width with +inf (kFused) or k values
+  AlignedBuffer<float> data_;   // panels (kFused) or k×d rows (kBlas, kAmx)
+  AlignedBuffer<float> norms_;  // padded with +inf (kFused, kAmx) or k values
+  AlignedBuffer<uint16_t> amx_panels_;  // kAmx: BF16 panels of the centred centroids
+  AlignedBuffer<float> amx_mean_;       // kAmx: the centroids' mean
 };
 
 void AssignNearest(const float* x, size_t n, const AssignCentroids& centroids, const AssignOutput& out,

@@ -41,10 +41,10 @@ int Main(int argc, char** argv) {
   const int reps = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
   const std::string filter = argc > 2 ? argv[2] : "";
   const std::string paths = argc > 3 ? argv[3] : "both";
-  const bool fused = FusedAssignAvailable() && paths != "blas";
-  const bool blas = paths != "fused";
+  const bool fused = FusedAssignAvailable() && (paths == "both" || paths == "fused" || paths == "amx");
+  const bool blas = paths == "both" || paths == "blas";
   std::printf("fused AVX-512 path %s; best of %d\n", fused ? "available" : "UNAVAILABLE", reps);
-  const Shape shapes[] = {{200000, 128, 4096}, {60000, 784, 256}, {200000, 128, 64}, {200000, 128, 16}};
+  const Shape shapes[] = {{200000, 128, 4096}, {60000, 784, 256}, {200000, 128, 256}, {200000, 128, 128}, {200000, 128, 64}, {200000, 128, 16}};
   for (const Shape& s : shapes) {
     const std::string name = std::to_string(s.n) + "x" + std::to_string(s.d) + " -> " + std::to_string(s.k);
     if (!filter.empty() && name.find(filter) == std::string::npos) continue;
@@ -79,6 +79,17 @@ int Main(int argc, char** argv) {
           size_t differ = 0;
           for (size_t i = 0; i < s.n; ++i) differ += blas_labels[i] != fused_labels[i];
           std::printf("  (x%.2f vs blas, %zu labels differ)", tb / tf, differ);
+        }
+        std::printf("\n");
+      }
+      if (AmxAssignAvailable() && (paths == "both" || paths == "amx")) {
+        std::vector<idx_t> amx_labels(s.n);
+        const double ta = BestSeconds(reps, x, c, norms, s, pool, AssignPath::kAmx, amx_labels);
+        std::printf("%-22s threads=%d  amx   %8.3f s %7.1f GFLOP/s", name.c_str(), threads, ta, flop / ta / 1e9);
+        if (fused) {
+          size_t differ = 0;
+          for (size_t i = 0; i < s.n; ++i) differ += fused_labels[i] != amx_labels[i];
+          std::printf("  (%zu labels differ from fused)", differ);
         }
         std::printf("\n");
       }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "kiln/linalg/assign.h"
 
@@ -42,5 +43,62 @@ bool FusedAssignCompiled();
 // centroids, not on begin/end.
 void AssignFusedAvx512Block(const float* x, size_t begin, size_t end, const float* panels,
                             const float* panel_norms, size_t k, size_t d, const AssignOutput& out);
+
+// ---- AMX path (assign_amx.cc; threading and packing in assign_amx_support.cc).
+
+// Candidates re-scored exactly in FP32 per point.
+inline constexpr size_t kAmxCandidates = 4;
+// kAuto picks AMX for d >= kAmxMinDim, k >= kAmxMinCentroids and
+// k·d >= kAmxMinWork: below, its per-point costs (BF16 conversion, the top-2
+// state, re-scoring) outweigh the faster products (measured: k = 256 at
+// d = 128 is a draw with the FP32 kernel, k = 4096 at d = 128 is 3× and
+// k = 256 at d = 784 2× faster).
+inline constexpr size_t kAmxMinDim = 32;
+inline constexpr size_t kAmxMinCentroids = 128;
+inline constexpr size_t kAmxMinWork = size_t{1} << 16;
+
+// Centroids as the AMX kernel reads them. panels: pairs·2 panels of 16
+// centroids, each padded_d/2 rows × 16 centroids × 2 BF16 (VNNI pairs: row r
+// holds dims 2r, 2r+1 of every centroid of the panel) of c − mean; centroids
+// past k are zero. norms: pairs·32 values ||c − mean||² (+inf past k).
+// centroids: the k×d FP32 rows for exact re-scoring; mean: padded_d floats
+// (zero past d).
+struct AmxCentroids {
+  const float* centroids = nullptr;
+  const uint16_t* panels = nullptr;
+  const float* norms = nullptr;
+  const float* mean = nullptr;
+  size_t k = 0;
+  size_t d = 0;
+  size_t padded_d = 0;  // d rounded up to 32
+  size_t pairs = 0;     // ceil(k / 32)
+};
+
+// Per-thread working memory for a block of `rows` points (rows a multiple of
+// 32): points rows·padded_d BF16; best/second/best_id/second_id rows·16 each,
+// all 64-byte aligned.
+struct AmxScratch {
+  uint16_t* points = nullptr;
+  float* best = nullptr;
+  float* second = nullptr;
+  int32_t* best_id = nullptr;
+  int32_t* second_id = nullptr;
+};
+
+// True when assign_amx.cc was compiled into this build.
+bool AmxAssignCompiled();
+
+// The AMX kernel for points [begin, end) of x (n×d), on the calling thread;
+// scratch sized for end − begin rounded up to 32. Only to be called when
+// AmxAssignAvailable().
+void AssignAmxBlock(const float* x, size_t begin, size_t end, const AmxCentroids& centroids,
+                    const AmxScratch& scratch, const AssignOutput& out);
+
+// Fills the AmxCentroids buffers (see above) from k×d FP32 centroids.
+void PackAmxCentroids(const float* centroids, size_t k, size_t d, ThreadPool& pool, AlignedBuffer<uint16_t>& panels,
+                      AlignedBuffer<float>& norms, AlignedBuffer<float>& mean);
+
+// Threads the kernel over blocks of points.
+void AssignAmx(const float* x, size_t n, const AmxCentroids& centroids, const AssignOutput& out, ThreadPool& pool);
 
 }  // namespace kiln::linalg::internal

@@ -44,6 +44,8 @@ StatusOr<std::unique_ptr<index::Index>> BuildIvfSq(const IndexRecord& record,
                                                    const FaissReader& reader);
 StatusOr<std::unique_ptr<index::Index>> BuildIvfPq(const IndexRecord& record,
                                                    const FaissReader& reader);
+StatusOr<std::unique_ptr<index::Index>> BuildHnsw(const IndexRecord& record,
+                                                  const FaissReader& reader);
 StatusOr<std::unique_ptr<index::IdMapIndex>> BuildIdMap(const IndexRecord& record,
                                                         const FaissReader& reader);
 

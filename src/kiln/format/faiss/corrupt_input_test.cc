@@ -66,14 +66,14 @@ TEST(CorruptInputTest, EveryTruncationIsDataLoss) {
 TEST(CorruptInputTest, UnknownFourcc) {
   std::string bytes = SmallIdMapIvf();
   std::string hnsw = bytes;
-  hnsw.replace(0, 4, "IHNf");
+  hnsw.replace(0, 4, "IHNp");
   Status s = ReadStatus(hnsw);
   EXPECT_EQ(s.code(), StatusCode::kUnimplemented);
-  EXPECT_EQ(s.message(), "x.index: offset 0: index type \"IHNf\" is not supported by this reader");
+  EXPECT_EQ(s.message(), "x.index: offset 0: index type \"IHNp\" is not supported by this reader");
   std::string nested = bytes;
-  nested.replace(kQuantizer, 4, "IHNf");
+  nested.replace(kQuantizer, 4, "IHNp");
   EXPECT_EQ(ReadStatus(nested).message(),
-            "x.index: offset 90: index type \"IHNf\" is not supported by this reader");
+            "x.index: offset 90: index type \"IHNp\" is not supported by this reader");
   std::string binary = bytes;
   Put<uint32_t>(binary, 0, 0x01020304u);
   EXPECT_EQ(ReadStatus(binary).message(),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "kiln/format/faiss/fourcc.h"
 #include "kiln/format/faiss/records.h"
@@ -24,6 +25,8 @@ std::string_view ClassName(uint32_t fourcc) {
   if (fourcc == kFourccIdMap) return "IndexIDMap";
   if (fourcc == kFourccIdMap2) return "IndexIDMap2";
   if (fourcc == kFourccPq) return "IndexPQ";
+  if (fourcc == kFourccHnswFlat) return "IndexHNSWFlat";
+  if (fourcc == kFourccHnswSq) return "IndexHNSWSQ";
   return "unknown";
 }
 
@@ -64,6 +67,8 @@ class Describer {
       Line(pad, "  inner:");
       Record(*map->inner, depth + 2);
       IdMap(*map, pad);
+    } else if (const auto* hnsw = std::get_if<HnswRecord>(&r.body)) {
+      Hnsw(*hnsw, pad, depth);
     } else if (const auto* pq = std::get_if<PqRecord>(&r.body)) {
       Line(pad, "  M {}, nbits {}, code_size {}", pq->pq.M, pq->pq.nbits, pq->pq.code_size());
     }
@@ -106,6 +111,25 @@ class Describer {
     Line(pad, "    first list sizes: {}{}", first, shown < lists.nlist ? " ..." : "");
   }
 
+  void Hnsw(const HnswRecord& hnsw, const std::string& pad, int depth) {
+    const size_t M = static_cast<size_t>(hnsw.cum_nneighbor_per_level[1]) / 2;
+    Line(pad, "  HNSW at offset {}: M {}, efConstruction {}, efSearch {}, entry_point {}, "
+         "max_level {}, {} neighbour slots",
+         hnsw.offset, M, hnsw.ef_construction, hnsw.ef_search, hnsw.entry_point, hnsw.max_level,
+         hnsw.nneighbors);
+    if (graph_ != nullptr) {
+      out_ += index::FormatStats(index::ComputeStats(*graph_), pad + "  ");
+      graph_ = nullptr;
+    }
+    Line(pad, "  storage:");
+    Record(*hnsw.storage, depth + 2);
+  }
+
+ public:
+  // The validated graph of the next HNSW record described (for its stats).
+  const index::HnswGraph* graph_ = nullptr;
+
+ private:
   void Sq(const SqBlock& sq, const std::string& pad) {
     const auto type = static_cast<quant::SqType>(sq.qtype);
     Line(pad, "  scalar quantizer at offset {}: qtype {} ({}), code_size {}, rangestat {}, "
@@ -144,6 +168,14 @@ StatusOr<std::string> DescribeFaissFile(const uint8_t* data, size_t size,
   FaissReader reader(data, size, source_name);
   KILN_ASSIGN_OR_RETURN(std::unique_ptr<IndexRecord> record, ParseIndexRecord(reader));
   Describer describer;
+  // The graph statistics need the copied graph, validated like ReadFaissIndex.
+  std::optional<index::HnswGraph> graph;
+  const IndexRecord* top = record.get();
+  if (const auto* map = std::get_if<IdMapRecord>(&top->body)) top = map->inner.get();
+  if (const auto* hnsw = std::get_if<HnswRecord>(&top->body)) {
+    KILN_ASSIGN_OR_RETURN(graph, GraphOf(*hnsw, reader));
+    describer.graph_ = &*graph;
+  }
   describer.Line("", "{}: {} bytes", source_name, size);
   describer.Record(*record, 0);
   if (reader.remaining() > 0)

@@ -27,7 +27,8 @@ StatusOr<std::unique_ptr<IndexRecord>> ParseIndexRecord(FaissReader& reader, int
   const bool id_map = h == kFourccIdMap || h == kFourccIdMap2;
   const bool pq = h == kFourccPq;
   const bool sq = h == kFourccSq, ivf_sq = h == kFourccIvfSq, ivf_pq = h == kFourccIvfPq;
-  if (!flat && !ivf_flat && !id_map && !pq && !sq && !ivf_sq && !ivf_pq) {
+  const bool hnsw = h == kFourccHnswFlat || h == kFourccHnswSq;
+  if (!flat && !ivf_flat && !id_map && !pq && !sq && !ivf_sq && !ivf_pq && !hnsw) {
     const std::string name = FourccName(h);
     if (name.starts_with("0x")) return reader.Corrupt(record->offset, "an index type fourcc", name);
     return reader.Unsupported(record->offset, fmt::format("index type \"{}\"", name));
@@ -45,6 +46,8 @@ StatusOr<std::unique_ptr<IndexRecord>> ParseIndexRecord(FaissReader& reader, int
     KILN_ASSIGN_OR_RETURN(record->body, ParseIvfSqBody(reader, record->header, depth));
   } else if (ivf_pq) {
     KILN_ASSIGN_OR_RETURN(record->body, ParseIvfPqBody(reader, record->header, depth));
+  } else if (hnsw) {
+    KILN_ASSIGN_OR_RETURN(record->body, ParseHnswBody(reader, record->header, h, depth));
   } else {
     KILN_ASSIGN_OR_RETURN(record->body, ParseIdMapBody(reader, record->header, depth));
   }
@@ -81,6 +84,8 @@ StatusOr<std::unique_ptr<index::Index>> BuildIndex(const IndexRecord& record,
     KILN_ASSIGN_OR_RETURN(result, BuildIvfSq(record, reader));
   } else if (std::holds_alternative<IvfPqRecord>(record.body)) {
     KILN_ASSIGN_OR_RETURN(result, BuildIvfPq(record, reader));
+  } else if (std::holds_alternative<HnswRecord>(record.body)) {
+    KILN_ASSIGN_OR_RETURN(result, BuildHnsw(record, reader));
   } else {
     KILN_ASSIGN_OR_RETURN(result, BuildIdMap(record, reader));
   }

@@ -13,6 +13,7 @@
 
 #include "kiln/format/faiss/faiss_io.h"
 #include "kiln/format/faiss/index_header.h"
+#include "kiln/format/faiss/hnsw_records.h"
 #include "kiln/format/faiss/pq_records.h"
 
 namespace kiln::format {
@@ -100,7 +101,8 @@ struct IndexRecord {
   size_t offset = 0;  // of the fourcc
   size_t end = 0;     // one past the last byte
   FaissIndexHeader header;
-  std::variant<FlatRecord, IvfRecord, IdMapRecord, PqRecord, SqRecord, IvfSqRecord, IvfPqRecord>
+  std::variant<FlatRecord, IvfRecord, IdMapRecord, PqRecord, SqRecord, IvfSqRecord, IvfPqRecord,
+               HnswRecord>
       body;
 };
 

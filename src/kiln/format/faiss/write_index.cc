@@ -1,5 +1,6 @@
 // WriteFaissIndex: the one place that maps kiln index types to Faiss records.
 #include "kiln/format/faiss/faiss_writer.h"
+#include "kiln/format/faiss/hnsw_records.h"
 #include "kiln/format/faiss/pq_records.h"
 #include "kiln/format/faiss/writers.h"
 
@@ -18,6 +19,7 @@ Status WriteFaissIndex(const index::Index& index, ByteSink& sink, const WriteOpt
 Status WriteIndexRecord(const index::Index& index, ByteSink& sink) {
   if (const auto* id_map = dynamic_cast<const index::IdMapIndex*>(&index))
     return WriteIdMap(*id_map, sink);
+  if (const auto* hnsw = dynamic_cast<const index::HnswIndex*>(&index)) return WriteHnsw(*hnsw, sink);
   if (const auto* ivf = dynamic_cast<const index::IvfFlatIndex*>(&index))
     return WriteIvfFlat(*ivf, sink);
   if (const auto* pq = dynamic_cast<const index::PqIndex*>(&index)) return WritePq(*pq, sink);

@@ -6,6 +6,7 @@
 #include "kiln/format/faiss/fourcc.h"
 #include "kiln/format/faiss/index_header.h"
 #include "kiln/format/faiss/writers.h"
+#include "kiln/index/hnsw_index.h"
 #include "kiln/format/faiss/write_sq_block.h"
 
 namespace kiln::format {
@@ -22,6 +23,7 @@ Status WriteSqBlock(const quant::ScalarQuantizer& sq, ByteSink& sink) {
 Status CheckFaissCompatible(const index::Index& index, const WriteOptions& options) {
   const index::Index* inner = &index;
   if (const auto* map = dynamic_cast<const index::IdMapIndex*>(inner)) inner = &map->inner();
+  if (const auto* hnsw = dynamic_cast<const index::HnswIndex*>(inner)) inner = &hnsw->storage();
   const quant::ScalarQuantizer* sq = nullptr;
   if (const auto* s = dynamic_cast<const index::ScalarQuantizerIndex*>(inner)) sq = &s->sq();
   if (const auto* s = dynamic_cast<const index::IvfScalarQuantizerIndex*>(inner)) sq = &s->sq();

@@ -1,0 +1,220 @@
+#include "kiln/index/hnsw/hnsw_build.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include "kiln/index/hnsw/hnsw_search.h"
+
+namespace kiln::index::hnsw {
+namespace {
+
+// Nodes per ParallelFor chunk (between cancellation polls).
+constexpr size_t kInsertGrain = 64;
+
+// The HNSW heuristic (Faiss shrink_neighbor_list, hnswlib
+// getNeighborsByHeuristic2): walks `sorted` (ascending distance to the base
+// node) and keeps a candidate unless a kept one is closer to it than the
+// base node is. At most max_n kept; fewer than max_n candidates are all kept.
+void SelectNeighbors(const FloatSpace& space, const std::vector<Neighbor>& sorted, size_t max_n,
+                     std::vector<Neighbor>& kept) {
+  kept.clear();
+  if (sorted.size() <= max_n) {
+    kept = sorted;
+    return;
+  }
+  for (const Neighbor& c : sorted) {
+    bool good = true;
+    for (const Neighbor& r : kept) {
+      if (space.Between(c.id, r.id) < c.d) {
+        good = false;
+        break;
+      }
+    }
+    if (good) {
+      kept.push_back(c);
+      if (kept.size() >= max_n) break;
+    }
+  }
+}
+
+class Builder {
+ public:
+  Builder(HnswGraph& g, const FloatSpace& space, size_t ef_construction)
+      : g_(g), space_(space), ef_(ef_construction) {}
+
+  void Insert(int32_t q, HnswScratch& s, FloatSpace& space);
+
+ private:
+  // Adds q to node's links at level, re-pruning a full list.
+  void AddLink(int32_t node, int32_t q, float d, int level, std::vector<Neighbor>& cand,
+               std::vector<Neighbor>& kept);
+  void WriteLinks(int32_t node, int level, const std::vector<Neighbor>& links) {
+    const size_t b = g_.begin(static_cast<size_t>(node), level);
+    const size_t e = g_.end(static_cast<size_t>(node), level);
+    size_t s = b;
+    for (const Neighbor& v : links) g_.neighbors[s++] = v.id;
+    std::fill(g_.neighbors.begin() + static_cast<ptrdiff_t>(s),
+              g_.neighbors.begin() + static_cast<ptrdiff_t>(e), -1);
+  }
+
+  HnswGraph& g_;
+  const FloatSpace& space_;
+  size_t ef_;
+  NodeLocks locks_;
+  std::mutex entry_mu_;  // guards g_.entry_point and g_.max_level
+};
+
+void Builder::Insert(int32_t q, HnswScratch& s, FloatSpace& space) {
+  const int level = g_.levels[static_cast<size_t>(q)] - 1;
+  std::unique_lock<std::mutex> entry_lock(entry_mu_);
+  const int32_t ep = g_.entry_point;
+  const int max_level = g_.max_level;
+  if (ep < 0) {  // first node
+    g_.entry_point = q;
+    g_.max_level = level;
+    return;
+  }
+  // A node above the current top keeps the lock until it is the new entry
+  // point (rare: one node per new level).
+  if (level <= max_level) entry_lock.unlock();
+
+  space.SetQuery(space.Row(q));
+  Neighbor cur{0, ep};
+  space.ToNodes(&cur.id, 1, &cur.d);
+  s.NewWalk(g_.ntotal());
+  for (int l = max_level; l > level; --l) cur = GreedyClosest(g_, space, &locks_, l, cur, s);
+  std::vector<Neighbor> sorted, cand, kept;
+  for (int l = std::min(level, max_level); l >= 0; --l) {
+    s.NewWalk(g_.ntotal());
+    StartFrom(cur, s);
+    s.Visit(q);
+    SearchLevel(g_, space, &locks_, l, ef_, s);
+    sorted.assign(s.results.begin(), s.results.end());
+    std::sort(sorted.begin(), sorted.end(), Closer);
+    SelectNeighbors(space, sorted, g_.M(), s.selected);
+    {
+      std::lock_guard<std::mutex> lock(locks_.For(q));
+      WriteLinks(q, l, s.selected);
+    }
+    for (const Neighbor& v : s.selected) AddLink(v.id, q, v.d, l, cand, kept);
+    cur = sorted.front();
+  }
+  if (level > max_level) {
+    g_.entry_point = q;
+    g_.max_level = level;
+  }
+}
+
+void Builder::AddLink(int32_t node, int32_t q, float d, int level, std::vector<Neighbor>& cand,
+                      std::vector<Neighbor>& kept) {
+  std::lock_guard<std::mutex> lock(locks_.For(node));
+  const size_t b = g_.begin(static_cast<size_t>(node), level);
+  const size_t e = g_.end(static_cast<size_t>(node), level);
+  size_t s = b;
+  while (s < e && g_.neighbors[s] >= 0) ++s;
+  if (s < e) {
+    g_.neighbors[s] = q;
+    return;
+  }
+  cand.clear();
+  cand.push_back({d, q});
+  for (size_t t = b; t < e; ++t) cand.push_back({space_.Between(node, g_.neighbors[t]), g_.neighbors[t]});
+  std::sort(cand.begin(), cand.end(), Closer);
+  SelectNeighbors(space_, cand, e - b, kept);
+  WriteLinks(node, level, kept);
+}
+
+// Level-0 nodes reachable from the entry point (BFS), marked in `seen`.
+void MarkReachable(const HnswGraph& g, int32_t from, std::vector<uint8_t>& seen,
+                   std::vector<int32_t>& todo) {
+  if (seen[static_cast<size_t>(from)]) return;
+  seen[static_cast<size_t>(from)] = 1;
+  todo.assign(1, from);
+  while (!todo.empty()) {
+    const int32_t u = todo.back();
+    todo.pop_back();
+    for (size_t s = g.begin(static_cast<size_t>(u), 0); s < g.end(static_cast<size_t>(u), 0); ++s) {
+      const int32_t v = g.neighbors[s];
+      if (v < 0) break;
+      if (!seen[static_cast<size_t>(v)]) {
+        seen[static_cast<size_t>(v)] = 1;
+        todo.push_back(v);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+size_t RepairReachability(HnswGraph& g) {
+  size_t repaired = 0;
+  if (g.ntotal() == 0) return 0;
+  std::vector<uint8_t> seen(g.ntotal(), 0);
+  std::vector<int32_t> todo;
+  MarkReachable(g, g.entry_point, seen, todo);
+  for (size_t u = 0; u < g.ntotal(); ++u) {
+    if (seen[u]) continue;
+    // Link u from its first reachable out-neighbour that has a free slot;
+    // when all are full, from the first reachable one in place of its last
+    // link (whose target stays reachable through u or is repaired later in
+    // this loop only if its id is larger; a final pass re-checks).
+    int32_t full_parent = -1;
+    bool linked = false;
+    for (size_t s = g.begin(u, 0); s < g.end(u, 0) && g.neighbors[s] >= 0 && !linked; ++s) {
+      const int32_t v = g.neighbors[s];
+      if (!seen[static_cast<size_t>(v)]) continue;
+      const size_t last = g.end(static_cast<size_t>(v), 0) - 1;
+      if (g.neighbors[last] < 0) {
+        size_t t = g.begin(static_cast<size_t>(v), 0);
+        while (g.neighbors[t] >= 0) ++t;
+        g.neighbors[t] = static_cast<int32_t>(u);
+        linked = true;
+      } else if (full_parent < 0) {
+        full_parent = v;
+      }
+    }
+    if (!linked && full_parent < 0) {
+      // u has no reachable out-neighbour: link it from the entry point's
+      // level-0 list (replacing the last link if full).
+      full_parent = g.entry_point;
+    }
+    if (!linked) g.neighbors[g.end(static_cast<size_t>(full_parent), 0) - 1] = static_cast<int32_t>(u);
+    MarkReachable(g, static_cast<int32_t>(u), seen, todo);
+    ++repaired;
+  }
+  return repaired;
+}
+
+Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& space, size_t ef_construction,
+                   const ExecContext& ctx) {
+  const size_t n = graph.ntotal();
+  if (first >= n) return OkStatus();
+  Builder builder(graph, space, std::max<size_t>(ef_construction, 1));
+  ThreadPool& pool = *ctx.pool;
+  std::vector<HnswScratch> scratch(static_cast<size_t>(pool.num_threads()));
+  std::vector<FloatSpace> spaces(static_cast<size_t>(pool.num_threads()), space);
+  // The first node alone, so that every parallel insert finds an entry point.
+  builder.Insert(static_cast<int32_t>(first), scratch[0], spaces[0]);
+  std::atomic<size_t> done{1};
+  std::atomic<bool> cancelled{false};
+  const size_t total = n - first;
+  pool.ParallelFor(total - 1, kInsertGrain, [&](size_t b, size_t e, int worker) {
+    if (cancelled.load(std::memory_order_relaxed) || ctx.cancelled()) {
+      cancelled.store(true, std::memory_order_relaxed);
+      return;
+    }
+    const auto w = static_cast<size_t>(worker);
+    for (size_t i = b; i < e; ++i)
+      builder.Insert(static_cast<int32_t>(first + 1 + i), scratch[w], spaces[w]);
+    ctx.Report("hnsw insert", done.fetch_add(e - b) + (e - b), total);
+  });
+  if (cancelled.load() || ctx.cancelled()) return CancelledError("cancelled during hnsw insert");
+  // A replaced link can strand another node; a few rounds settle it.
+  for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
+  }
+  return OkStatus();
+}
+
+}  // namespace kiln::index::hnsw

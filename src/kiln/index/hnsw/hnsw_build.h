@@ -1,0 +1,34 @@
+// Parallel HNSW construction (internal to kiln_index). Nodes are inserted as
+// in the HNSW paper and hnswlib: greedy descent from the entry point to the
+// node's level, then at each level down to 0 a best-first search with
+// ef_construction, M neighbours chosen by the HNSW heuristic (a candidate is
+// kept unless it is closer to an already kept one than to the new node), and
+// back links; a full list is re-pruned with the same heuristic to its
+// capacity (2M at level 0, M above). Workers insert nodes concurrently and
+// take a node's lock to read or change its links. With one thread the
+// result depends only on the input and the levels (reproducible).
+#pragma once
+
+#include <cstddef>
+
+#include "kiln/base/exec_context.h"
+#include "kiln/base/status.h"
+#include "kiln/index/hnsw/hnsw_graph.h"
+#include "kiln/index/hnsw/hnsw_space.h"
+
+namespace kiln::index::hnsw {
+
+// Links nodes [first, graph.ntotal()) into the graph (their levels already
+// appended, their slots empty). space gives every node's vector. Progress:
+// "hnsw insert". Cancelled: returns CancelledError with the graph partly
+// built (the caller truncates it).
+Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& space, size_t ef_construction,
+                   const ExecContext& ctx);
+
+// Makes every node reachable from the entry point through level-0 links
+// (pruning can strand a few): an unreachable node gets a link from one of
+// its reachable neighbours, into a free slot where there is one. Returns
+// the number of nodes linked.
+size_t RepairReachability(HnswGraph& graph);
+
+}  // namespace kiln::index::hnsw

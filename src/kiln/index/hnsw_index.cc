@@ -1,0 +1,154 @@
+#include "kiln/index/hnsw_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kiln/index/hnsw/hnsw_build.h"
+#include "kiln/index/hnsw/hnsw_search.h"
+#include "kiln/index/hnsw/hnsw_space.h"
+#include "kiln/index/prepared_vectors.h"
+
+namespace kiln::index {
+namespace {
+
+// Queries per block of Search (between cancellation polls).
+constexpr size_t kQueryBlock = 4096;
+
+// Runs the queries of [q0, q0 + nq) through the graph with `space`
+// (one Space per worker) and writes Index::Search's output.
+template <class MakeSpace>
+void SearchBlock(const HnswGraph& g, MakeSpace make_space, const float* queries, size_t d, size_t nq,
+                 size_t k, size_t ef, bool similarity, float* distances, idx_t* labels,
+                 ThreadPool& pool) {
+  std::vector<hnsw::HnswScratch> scratch(static_cast<size_t>(pool.num_threads()));
+  pool.ParallelFor(nq, 16, [&](size_t b, size_t e, int worker) {
+    auto space = make_space();
+    hnsw::HnswScratch& s = scratch[static_cast<size_t>(worker)];
+    std::vector<hnsw::Neighbor> found;
+    for (size_t i = b; i < e; ++i) {
+      float* dist = distances + i * k;
+      idx_t* lab = labels + i * k;
+      found.clear();
+      if (g.ntotal() > 0) {
+        space.SetQuery(queries + i * d);
+        hnsw::SearchGraph(g, space, k, ef, s, found);
+      }
+      for (size_t j = 0; j < k; ++j) {
+        if (j < found.size()) {
+          dist[j] = similarity ? -found[j].d : found[j].d;
+          lab[j] = found[j].id;
+        } else {
+          dist[j] = similarity ? -INFINITY : INFINITY;
+          lab[j] = -1;
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+HnswIndex::HnswIndex(size_t d, Metric metric, size_t M, uint64_t seed)
+    : Index(d, metric), graph_(M), storage_(std::make_unique<FlatIndex>(d, metric)), rng_(seed) {}
+
+HnswIndex::HnswIndex(size_t d, Metric metric, size_t M, quant::SqType sq_type, uint64_t seed)
+    : Index(d, metric),
+      graph_(M),
+      storage_(std::make_unique<ScalarQuantizerIndex>(d, metric, sq_type)),
+      rng_(seed) {}
+
+HnswIndex::HnswIndex(size_t d, Metric metric, HnswGraph graph, std::unique_ptr<Index> storage)
+    : Index(d, metric), graph_(std::move(graph)), storage_(std::move(storage)),
+      rng_(kDefaultHnswSeed) {}
+
+StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::FromParts(HnswGraph graph,
+                                                          std::unique_ptr<Index> storage) {
+  if (storage == nullptr) return InvalidArgumentError("HNSW index: no storage");
+  if (dynamic_cast<FlatIndex*>(storage.get()) == nullptr &&
+      dynamic_cast<ScalarQuantizerIndex*>(storage.get()) == nullptr)
+    return InvalidArgumentError("HNSW index: storage \"{}\" is neither Flat nor SQ",
+                                storage->Describe());
+  if (storage->ntotal() != graph.ntotal())
+    return InvalidArgumentError("HNSW index: storage holds {} vectors, the graph {} nodes",
+                                storage->ntotal(), graph.ntotal());
+  KILN_RETURN_IF_ERROR(graph.Validate());
+  const size_t d = storage->d();
+  const Metric metric = storage->metric();
+  return std::unique_ptr<HnswIndex>(new HnswIndex(d, metric, std::move(graph), std::move(storage)));
+}
+
+std::string HnswIndex::Describe() const {
+  return fmt::format("HNSW{},{}", graph_.M(), storage_->Describe());
+}
+
+Status HnswIndex::Train(const float* x, size_t n, const ExecContext& ctx) {
+  KILN_RETURN_IF_ERROR(CheckTrainArgs(x, n));
+  if (dynamic_cast<ScalarQuantizerIndex*>(storage_.get()) == nullptr) return OkStatus();
+  return storage_->Train(x, n, ctx).WithContext(Describe());
+}
+
+std::vector<float> HnswIndex::DecodedStorage(ThreadPool& pool) const {
+  std::vector<float> rows;
+  if (const auto* sq = dynamic_cast<const ScalarQuantizerIndex*>(storage_.get())) {
+    rows.resize(sq->ntotal() * d());
+    sq->sq().Decode(sq->codes().data(), sq->ntotal(), rows.data(), pool);
+  }
+  return rows;
+}
+
+Status HnswIndex::Add(const float* x, size_t n, const ExecContext& ctx) {
+  KILN_RETURN_IF_ERROR(CheckAddArgs(x, n));
+  if (n == 0) return OkStatus();
+  const size_t old = ntotal();
+  if (old + n > static_cast<size_t>(INT32_MAX))
+    return InvalidArgumentError("{}: add: {} + {} vectors exceed the HNSW limit of {} nodes",
+                                Describe(), old, n, INT32_MAX);
+  KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hnsw insert"));
+  PreparedVectors prepared(x, n, d(), metric(), *ctx.pool);
+  std::vector<int> node_levels(n);
+  for (int& level : node_levels) {
+    const double uniform = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+    level = graph_.DrawLevel(uniform);
+  }
+  const std::vector<float> decoded = DecodedStorage(*ctx.pool);
+  const float* old_rows = old == 0 ? nullptr
+                          : decoded.empty()
+                              ? static_cast<const FlatIndex&>(*storage_).vectors()
+                              : decoded.data();
+  hnsw::FloatSpace space(old_rows, old, prepared.data(), d(), IsSimilarity(metric()));
+  graph_.AppendNodes(node_levels);
+  Status status = hnsw::InsertNodes(graph_, old, space, ef_construction(), ctx);
+  if (!status.ok()) {
+    graph_.Truncate(old);
+    return status;
+  }
+  // The storage prepares (normalises) its own copy again; cheap next to the graph.
+  ExecContext uncancellable{ctx.pool, nullptr, nullptr};
+  return storage_->Add(x, n, uncancellable);
+}
+
+Status HnswIndex::Search(const float* queries, size_t nq, size_t k, const SearchParams& params,
+                         float* distances, idx_t* labels, const ExecContext& ctx) const {
+  KILN_RETURN_IF_ERROR(CheckSearchArgs(queries, nq, k, params, distances, labels));
+  const size_t ef = params.ef_search != 0 ? params.ef_search : ef_search();
+  const bool similarity = IsSimilarity(metric());
+  for (size_t q0 = 0; q0 < nq; q0 += kQueryBlock) {
+    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("search"));
+    const size_t m = std::min(kQueryBlock, nq - q0);
+    PreparedVectors block(queries + q0 * d(), m, d(), metric(), *ctx.pool);
+    float* dist = distances + q0 * k;
+    idx_t* lab = labels + q0 * k;
+    if (const auto* sq = dynamic_cast<const ScalarQuantizerIndex*>(storage_.get())) {
+      auto make = [&] { return hnsw::SqSpace(sq->sq(), sq->codes().data(), similarity); };
+      SearchBlock(graph_, make, block.data(), d(), m, k, ef, similarity, dist, lab, *ctx.pool);
+    } else {
+      const auto& flat = static_cast<const FlatIndex&>(*storage_);
+      auto make = [&] { return hnsw::FloatSpace(flat.vectors(), ntotal(), nullptr, d(), similarity); };
+      SearchBlock(graph_, make, block.data(), d(), m, k, ef, similarity, dist, lab, *ctx.pool);
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace kiln::index

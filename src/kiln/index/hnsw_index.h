@@ -1,0 +1,75 @@
+// HNSW graph index over float or scalar-quantized storage. Faiss
+// equivalents: IndexHNSWFlat ("HNSW32", "HNSW32,Flat") and IndexHNSWSQ
+// ("HNSW32,SQ8"). The graph (hnsw/hnsw_graph.h) is kept in Faiss's layout and
+// the storage is a FlatIndex or ScalarQuantizerIndex holding the same
+// vectors in id order, so the Faiss writer emits IHNf / IHNs with the storage
+// as the nested record.
+//
+// Distances inside the graph are squared L2, or the negated inner product
+// for kInnerProduct and kCosine (as Faiss); Search returns inner products.
+// The graph is always built on float vectors (for SQ storage, the vectors
+// given to Add, before encoding); SQ storage is searched on its codes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "kiln/index/flat_index.h"
+#include "kiln/index/hnsw/hnsw_graph.h"
+#include "kiln/index/index.h"
+#include "kiln/index/sq_index.h"
+
+namespace kiln::index {
+
+// Seed of the level draws when none is given (Faiss's HNSW rng seed).
+inline constexpr uint64_t kDefaultHnswSeed = 12345;
+
+class HnswIndex final : public Index {
+ public:
+  // M in [kMinHnswM, kMaxHnswM]. Flat storage.
+  HnswIndex(size_t d, Metric metric, size_t M, uint64_t seed = kDefaultHnswSeed);
+  // Scalar-quantized storage of the given type (trained by Train).
+  HnswIndex(size_t d, Metric metric, size_t M, quant::SqType sq_type,
+            uint64_t seed = kDefaultHnswSeed);
+  // For readers: storage (FlatIndex or ScalarQuantizerIndex, same metric)
+  // with storage->ntotal() == graph.ntotal(); the graph must pass
+  // HnswGraph::Validate. InvalidArgument / DataLoss otherwise.
+  static StatusOr<std::unique_ptr<HnswIndex>> FromParts(HnswGraph graph,
+                                                        std::unique_ptr<Index> storage);
+
+  size_t ntotal() const override { return graph_.ntotal(); }
+  bool is_trained() const override { return storage_->is_trained(); }
+  // "HNSW32,Flat" or "HNSW32,SQ8".
+  std::string Describe() const override;
+
+  // SQ storage: trains the quantizer on x. Flat: nothing to do.
+  Status Train(const float* x, size_t n, const ExecContext& ctx) override;
+  // Inserts the vectors into the graph (parallel over ctx.pool), then stores
+  // them. Cancelled: the index is left as it was before the call.
+  Status Add(const float* x, size_t n, const ExecContext& ctx) override;
+  // ef = params.ef_search, or ef_search() when 0; at least k.
+  Status Search(const float* queries, size_t nq, size_t k, const SearchParams& params,
+                float* distances, idx_t* labels, const ExecContext& ctx) const override;
+
+  const HnswGraph& graph() const { return graph_; }
+  const Index& storage() const { return *storage_; }
+  size_t M() const { return graph_.M(); }
+  size_t ef_construction() const { return static_cast<size_t>(graph_.ef_construction); }
+  size_t ef_search() const { return static_cast<size_t>(graph_.ef_search); }
+  void set_ef_construction(size_t ef) { graph_.ef_construction = static_cast<int32_t>(ef); }
+  void set_ef_search(size_t ef) { graph_.ef_search = static_cast<int32_t>(ef); }
+
+ private:
+  HnswIndex(size_t d, Metric metric, HnswGraph graph, std::unique_ptr<Index> storage);
+  // Float rows of the stored vectors (decoded for SQ storage; empty for flat).
+  std::vector<float> DecodedStorage(ThreadPool& pool) const;
+
+  HnswGraph graph_;
+  std::unique_ptr<Index> storage_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace kiln::index

@@ -1,0 +1,223 @@
+#include "kiln/index/hnsw_index.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <vector>
+
+#include "kiln/index/factory.h"
+#include "kiln/index/index_test_support.h"
+
+namespace kiln::index {
+namespace {
+
+using testing::BruteForceKnn;
+using testing::ClusteredVectors;
+using testing::TestEnv;
+
+// Recall@k of labels against exact results (ids compared as sets per query).
+double Recall(const std::vector<idx_t>& exact, const std::vector<idx_t>& got, size_t nq, size_t k) {
+  size_t hits = 0;
+  for (size_t q = 0; q < nq; ++q)
+    for (size_t i = 0; i < k; ++i)
+      for (size_t j = 0; j < k; ++j)
+        if (got[q * k + i] == exact[q * k + j]) {
+          ++hits;
+          break;
+        }
+  return static_cast<double>(hits) / static_cast<double>(nq * k);
+}
+
+// Every node reachable from the entry point through level-0 links.
+size_t ReachableAtLevel0(const HnswGraph& g) {
+  std::vector<bool> seen(g.ntotal(), false);
+  std::deque<int32_t> todo{g.entry_point};
+  seen[static_cast<size_t>(g.entry_point)] = true;
+  size_t count = 1;
+  while (!todo.empty()) {
+    const int32_t u = todo.front();
+    todo.pop_front();
+    for (size_t s = g.begin(static_cast<size_t>(u), 0); s < g.end(static_cast<size_t>(u), 0); ++s) {
+      const int32_t v = g.neighbors[s];
+      if (v < 0) break;
+      if (!seen[static_cast<size_t>(v)]) {
+        seen[static_cast<size_t>(v)] = true;
+        ++count;
+        todo.push_back(v);
+      }
+    }
+  }
+  return count;
+}
+
+// n base vectors and nq queries from the same clusters.
+std::pair<std::vector<float>, std::vector<float>> Data(size_t n, size_t nq, size_t d,
+                                                       size_t clusters, uint64_t seed) {
+  std::vector<float> all = ClusteredVectors(n + nq, d, clusters, 1.0f, seed);
+  std::vector<float> q(all.begin() + static_cast<ptrdiff_t>(n * d), all.end());
+  all.resize(n * d);
+  return {all, q};
+}
+
+std::unique_ptr<HnswIndex> Build(const std::vector<float>& x, size_t d, Metric metric, size_t M,
+                                 size_t ef_c, int threads, uint64_t seed = kDefaultHnswSeed) {
+  TestEnv env(threads);
+  auto index = std::make_unique<HnswIndex>(d, metric, M, seed);
+  index->set_ef_construction(ef_c);
+  EXPECT_TRUE(index->Train(x.data(), x.size() / d, env.ctx).ok());
+  Status st = index->Add(x.data(), x.size() / d, env.ctx);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return index;
+}
+
+TEST(HnswGraphTest, LevelTablesMatchFaiss) {
+  // Faiss HNSW(16): 8 levels, cum = [0, 32, 48, ..., 144]; HNSW(32): 6 levels.
+  HnswGraph g16(16);
+  EXPECT_EQ(g16.assign_probas.size(), 8u);
+  EXPECT_EQ(g16.cum_nneighbor_per_level,
+            (std::vector<int32_t>{0, 32, 48, 64, 80, 96, 112, 128, 144}));
+  HnswGraph g32(32);
+  EXPECT_EQ(g32.cum_nneighbor_per_level, (std::vector<int32_t>{0, 64, 96, 128, 160, 192, 224}));
+  EXPECT_EQ(HnswGraph(48).assign_probas[0], static_cast<double>(0.979166687f));
+  EXPECT_EQ(HnswGraph(4).assign_probas.size(), 15u);
+  EXPECT_EQ(g16.M(), 16u);
+}
+
+TEST(HnswIndexTest, GraphInvariantsAndRecall) {
+  const size_t n = 3000, d = 24, nq = 100, k = 10;
+  const auto [x, q] = Data(n, nq, d, 20, 7);
+  auto index = Build(x, d, Metric::kL2, 8, 64, 2);
+  const HnswGraph& g = index->graph();
+  ASSERT_EQ(g.ntotal(), n);
+  ASSERT_TRUE(g.Validate().ok()) << g.Validate().ToString();
+  EXPECT_EQ(ReachableAtLevel0(g), n);
+  const HnswStats stats = ComputeStats(g);
+  EXPECT_EQ(stats.nodes_per_level[0], n);
+  EXPECT_LE(stats.max_degree[0], 16u);
+  for (size_t l = 1; l < stats.max_degree.size(); ++l) EXPECT_LE(stats.max_degree[l], 8u);
+  EXPECT_GE(stats.min_degree[0], 1u);
+  EXPECT_GT(stats.nodes_per_level.size(), 1u);  // 3000 nodes with M = 8 reach level 1
+
+  std::vector<float> ed(nq * k), dist(nq * k);
+  std::vector<idx_t> el(nq * k), lab(nq * k);
+  BruteForceKnn(q.data(), nq, x.data(), n, d, Metric::kL2, k, ed.data(), el.data());
+  TestEnv env;
+  SearchParams params;
+  params.ef_search = 64;
+  ASSERT_TRUE(index->Search(q.data(), nq, k, params, dist.data(), lab.data(), env.ctx).ok());
+  EXPECT_GE(Recall(el, lab, nq, k), 0.95);
+  for (size_t i = 0; i + 1 < k; ++i) EXPECT_LE(dist[i], dist[i + 1]);
+  // The stored ef_search is used when the params give none; a lower ef finds less.
+  params.ef_search = 0;
+  index->set_ef_search(10);
+  ASSERT_TRUE(index->Search(q.data(), nq, k, params, dist.data(), lab.data(), env.ctx).ok());
+  EXPECT_GE(Recall(el, lab, nq, k), 0.6);
+}
+
+TEST(HnswIndexTest, SingleThreadBuildIsReproducible) {
+  const size_t n = 800, d = 16;
+  const std::vector<float> x = ClusteredVectors(n, d, 8, 1.0f, 3);
+  auto a = Build(x, d, Metric::kL2, 6, 32, 1, 99);
+  auto b = Build(x, d, Metric::kL2, 6, 32, 1, 99);
+  auto c = Build(x, d, Metric::kL2, 6, 32, 1, 100);
+  EXPECT_EQ(a->graph().levels, b->graph().levels);
+  EXPECT_EQ(a->graph().neighbors, b->graph().neighbors);
+  EXPECT_EQ(a->graph().entry_point, b->graph().entry_point);
+  EXPECT_NE(a->graph().levels, c->graph().levels);
+}
+
+TEST(HnswIndexTest, InnerProductAndCosine) {
+  const size_t n = 2000, d = 16, nq = 50, k = 5;
+  const auto [x, q] = Data(n, nq, d, 10, 11);
+  for (Metric metric : {Metric::kInnerProduct, Metric::kCosine}) {
+    auto index = Build(x, d, metric, 12, 80, 2);
+    ASSERT_TRUE(index->graph().Validate().ok());
+    std::vector<float> ed(nq * k), dist(nq * k);
+    std::vector<idx_t> el(nq * k), lab(nq * k);
+    BruteForceKnn(q.data(), nq, x.data(), n, d, metric, k, ed.data(), el.data());
+    TestEnv env;
+    SearchParams params;
+    params.ef_search = 100;
+    ASSERT_TRUE(index->Search(q.data(), nq, k, params, dist.data(), lab.data(), env.ctx).ok());
+    EXPECT_GE(Recall(el, lab, nq, k), 0.9) << MetricName(metric);
+    // Similarities come back as similarities, best first.
+    EXPECT_NEAR(dist[0], ed[0], 1e-3f * std::max(1.0f, std::fabs(ed[0])));
+    EXPECT_GE(dist[0], dist[1]);
+  }
+}
+
+TEST(HnswIndexTest, SqStorageSearchesCodes) {
+  const size_t n = 2000, d = 32, nq = 50, k = 10;
+  const auto [x, q] = Data(n, nq, d, 10, 21);
+  TestEnv env;
+  auto created = CreateIndex(ParseFactoryString("HNSW12,SQ8").value(), d, Metric::kL2);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  Index& index = **created;
+  EXPECT_EQ(index.Describe(), "HNSW12,SQ8");
+  EXPECT_FALSE(index.is_trained());
+  ASSERT_TRUE(index.Train(x.data(), n, env.ctx).ok());
+  ASSERT_TRUE(index.Add(x.data(), n, env.ctx).ok());
+  std::vector<float> ed(nq * k), dist(nq * k);
+  std::vector<idx_t> el(nq * k), lab(nq * k);
+  BruteForceKnn(q.data(), nq, x.data(), n, d, Metric::kL2, k, ed.data(), el.data());
+  SearchParams params;
+  params.ef_search = 64;
+  ASSERT_TRUE(index.Search(q.data(), nq, k, params, dist.data(), lab.data(), env.ctx).ok());
+  EXPECT_GE(Recall(el, lab, nq, k), 0.9);
+}
+
+TEST(HnswIndexTest, SecondAddExtendsTheGraph) {
+  const size_t n = 1500, d = 16, nq = 50, k = 5;
+  const auto [x, q] = Data(n, nq, d, 10, 31);
+  TestEnv env;
+  HnswIndex index(d, Metric::kL2, 8);
+  ASSERT_TRUE(index.Add(x.data(), 1000, env.ctx).ok());
+  ASSERT_TRUE(index.Add(x.data() + 1000 * d, n - 1000, env.ctx).ok());
+  ASSERT_EQ(index.ntotal(), n);
+  ASSERT_TRUE(index.graph().Validate().ok());
+  EXPECT_EQ(ReachableAtLevel0(index.graph()), n);
+  std::vector<float> ed(nq * k), dist(nq * k);
+  std::vector<idx_t> el(nq * k), lab(nq * k);
+  BruteForceKnn(q.data(), nq, x.data(), n, d, Metric::kL2, k, ed.data(), el.data());
+  SearchParams params;
+  params.ef_search = 64;
+  ASSERT_TRUE(index.Search(q.data(), nq, k, params, dist.data(), lab.data(), env.ctx).ok());
+  EXPECT_GE(Recall(el, lab, nq, k), 0.9);
+}
+
+TEST(HnswIndexTest, CancelledAddLeavesIndexUnchanged) {
+  const size_t n = 2000, d = 16;
+  const std::vector<float> x = ClusteredVectors(n, d, 10, 1.0f, 41);
+  TestEnv env;
+  HnswIndex index(d, Metric::kL2, 8);
+  ASSERT_TRUE(index.Add(x.data(), 500, env.ctx).ok());
+  const std::vector<int32_t> before = index.graph().neighbors;
+  env.cancel.Cancel();
+  const Status st = index.Add(x.data() + 500 * d, n - 500, env.ctx);
+  EXPECT_EQ(st.code(), StatusCode::kCancelled);
+  EXPECT_EQ(index.ntotal(), 500u);
+  EXPECT_EQ(index.storage().ntotal(), 500u);
+  EXPECT_EQ(index.graph().neighbors, before);
+  EXPECT_TRUE(index.graph().Validate().ok());
+}
+
+TEST(HnswIndexTest, EmptyIndexAndSmallK) {
+  TestEnv env;
+  HnswIndex index(4, Metric::kL2, 4);
+  const float q[4] = {0, 0, 0, 0};
+  float dist[3];
+  idx_t lab[3];
+  ASSERT_TRUE(index.Search(q, 1, 3, {}, dist, lab, env.ctx).ok());
+  EXPECT_EQ(lab[0], -1);
+  const float x[8] = {1, 0, 0, 0, 0, 2, 0, 0};
+  ASSERT_TRUE(index.Add(x, 2, env.ctx).ok());
+  ASSERT_TRUE(index.Search(q, 1, 3, {}, dist, lab, env.ctx).ok());
+  EXPECT_EQ(lab[0], 0);
+  EXPECT_EQ(lab[1], 1);
+  EXPECT_EQ(lab[2], -1);
+  EXPECT_FLOAT_EQ(dist[0], 1.0f);
+  EXPECT_EQ(index.Describe(), "HNSW4,Flat");
+}
+
+}  // namespace
+}  // namespace kiln::index
