@@ -102,7 +102,8 @@ CURLcode Attempt(const S3Config& config, const Request& request, const CancelTok
 
   curl_slist* headers = nullptr;
   for (const std::string& h : request.headers) headers = curl_slist_append(headers, h.c_str());
-  headers = curl_slist_append(headers, fmt::format("x-amz-content-sha256: {}", Sha256Hex(body.data(), body.size())).c_str());
+  const std::string payload_hash = request.unsigned_payload ? "UNSIGNED-PAYLOAD" : Sha256Hex(body.data(), body.size());
+  headers = curl_slist_append(headers, fmt::format("x-amz-content-sha256: {}", payload_hash).c_str());
   if (!config.session_token.empty())
     headers = curl_slist_append(headers, fmt::format("x-amz-security-token: {}", config.session_token).c_str());
 

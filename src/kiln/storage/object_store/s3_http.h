@@ -18,6 +18,9 @@ struct Request {
   std::string query;              // pre-sorted, pre-encoded, e.g. "partNumber=1&uploadId=x"
   std::vector<std::string> headers;  // "Name: value", signed by curl
   const std::string* body = nullptr;  // PUT/POST body (nullptr: empty)
+  // x-amz-content-sha256 is UNSIGNED-PAYLOAD instead of the body's SHA-256
+  // (for bodies that carry Content-MD5, which S3 verifies).
+  bool unsigned_payload = false;
 };
 
 struct Response {

@@ -5,7 +5,8 @@
 //   Upload: one PUT up to multipart_threshold, else a multipart upload
 //     (`concurrency` parts at a time; aborted on any error, so nothing
 //     partial ever becomes visible). Every
-//     body carries Content-MD5 and x-amz-content-sha256, so S3 verifies it.
+//     body carries Content-MD5, which S3 verifies (x-amz-content-sha256 is
+//     UNSIGNED-PAYLOAD for object bodies, the body hash for the rest).
 //   Each request is retried on 5xx/429, timeouts and connection errors with
 //   exponential backoff and full jitter (max_attempts in all).
 // curl 7.88 quirks handled here: x-amz-content-sha256 is added by hand, the
