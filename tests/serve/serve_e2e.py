@@ -9,6 +9,7 @@ serving, restarts mid-build and after completion, 401s.
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -24,9 +25,9 @@ BUCKET = "knn-repo"
 
 
 class KilnServe:
-    def __init__(self, binary, data_dir, env, args=()):
+    def __init__(self, binary, data_dir, env, args=(), scheme="http"):
         self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.endpoint = f"{scheme}://127.0.0.1:{self.port}"
         os.makedirs(data_dir, exist_ok=True)
         self.log_path = os.path.join(data_dir, f"serve-{self.port}.log")
         self.log = open(self.log_path, "w")
@@ -34,7 +35,8 @@ class KilnServe:
                                       *args], stdout=self.log, stderr=subprocess.STDOUT, env=env)
         for _ in range(200):
             try:
-                urllib.request.urlopen(self.endpoint + "/_heart_beat", timeout=0.5)
+                urllib.request.urlopen(self.endpoint + "/_heart_beat", timeout=0.5,
+                                       context=ssl._create_unverified_context())
                 return
             except urllib.error.HTTPError:
                 return  # answering (401 with auth on)
@@ -197,6 +199,20 @@ def main():
         ok_job = KnnClient(secured.endpoint, "knn", "pw").submit(body)
         check(ok_job == job, "with the right Basic credentials the build is accepted")
         secured.stop()
+
+        # 7. TLS with a throwaway self-signed certificate.
+        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                        "-days", "1", "-keyout", key, "-out", cert], check=True, capture_output=True)
+        tls = KilnServe(binary, os.path.join(work, "tls"), env, extra + ["--tls-cert", cert, "--tls-key", key],
+                        scheme="https")
+        servers.append(tls)
+        context = ssl.create_default_context(cafile=cert)
+        context.check_hostname = False
+        with urllib.request.urlopen(tls.endpoint + "/_heart_beat", context=context) as r:
+            check(r.status == 200 and json.loads(r.read()) == "remote-vector-index-builder-api",
+                  "TLS: /_heart_beat over https with the server's certificate")
+        tls.stop()
         print("serve_e2e: all scenarios passed")
     finally:
         for s in servers:
