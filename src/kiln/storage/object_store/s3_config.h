@@ -16,9 +16,9 @@ struct S3Config {
   std::string secret_access_key;
   std::string session_token;  // optional (temporary credentials)
   bool path_style = true;     // false: virtual-host style, https://bucket.host/key
-  uint64_t part_size = 64ull << 20;      // multipart part and ranged-GET chunk size (>= 5 MiB)
+  uint64_t part_size = 64ull << 20;      // multipart part size (>= 5 MiB)
   uint64_t multipart_threshold = 256ull << 20;  // uploads above this go multipart
-  int concurrency = 4;                   // parallel part uploads / ranged GETs per transfer
+  int concurrency = 4;                   // parallel part uploads per transfer
   int max_attempts = 4;                  // per request, with backoff and jitter
   double retry_base_seconds = 0.2;
   long timeout_seconds = 300;            // per request

@@ -22,10 +22,17 @@ struct Transfer {
   size_t body_offset = 0;
   Response* response = nullptr;
   const CancelToken* cancel = nullptr;
+  const std::function<bool(const char*, size_t)>* on_body = nullptr;
+  CURL* curl = nullptr;
 };
 
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
+  if (t->on_body != nullptr && *t->on_body) {
+    long code = 0;
+    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
+    if (code >= 200 && code < 300) return (*t->on_body)(data, size * count) ? size * count : 0;
+  }
   t->response->body.append(data, size * count);
   return size * count;
 }
@@ -93,7 +100,7 @@ CURLcode Attempt(const S3Config& config, const Request& request, const CancelTok
                  std::string& curl_error) {
   CURL* curl = curl_easy_init();
   char error_buffer[CURL_ERROR_SIZE] = {0};
-  Transfer t{request.body, 0, &response, cancel};
+  Transfer t{request.body, 0, &response, cancel, &request.on_body, curl};
   const std::string url = Url(config, request);
   const std::string sigv4 = fmt::format("aws:amz:{}:s3", config.region);
   const std::string userpwd = config.access_key_id + ":" + config.secret_access_key;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct Request {
   // x-amz-content-sha256 is UNSIGNED-PAYLOAD instead of the body's SHA-256
   // (for bodies that carry Content-MD5, which S3 verifies).
   bool unsigned_payload = false;
+  // When set, a 2xx response body is streamed here instead of collected in
+  // Response::body (false aborts the transfer). Error bodies are collected.
+  std::function<bool(const char* data, size_t size)> on_body;
 };
 
 struct Response {

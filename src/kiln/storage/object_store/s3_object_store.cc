@@ -85,10 +85,10 @@ class ScratchFile {
     if (fd_ < 0) return PermissionDeniedError("{}: cannot create: {}", temp_, std::strerror(errno));
     return OkStatus();
   }
-  Status Append(const std::string& data) {
+  Status Append(const char* data, size_t size) {
     size_t done = 0;
-    while (done < data.size()) {
-      const ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
+    while (done < size) {
+      const ssize_t n = ::write(fd_, data + done, size - done);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return DataLossError("{}: write failed: {}", temp_, std::strerror(errno));
       done += static_cast<size_t>(n);
@@ -147,34 +147,42 @@ StatusOr<TransferStats> S3ObjectStore::Download(const ObjectRef& object, const s
   KILN_RETURN_IF_ERROR(sink.Open(local_path));
   std::unique_ptr<EVP_MD_CTX, DigestDeleter> md5(EVP_MD_CTX_new());
   EVP_DigestInit_ex(md5.get(), EVP_md5(), nullptr);
-  const uint64_t chunk = std::max<uint64_t>(config_.part_size, 1 << 20);
-  // Windows of `concurrency` ranged GETs run in parallel; each window is then
-  // appended (and hashed) in order.
-  const uint64_t window = chunk * static_cast<uint64_t>(std::max(1, config_.concurrency));
-  for (uint64_t base = 0; base < total; base += window) {
-    std::vector<uint64_t> offsets;
-    for (uint64_t offset = base; offset < std::min(total, base + window); offset += chunk) offsets.push_back(offset);
-    std::vector<StatusOr<s3::Response>> parts(offsets.size(), StatusOr<s3::Response>(InternalError("not run")));
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < offsets.size(); ++i) {
-      threads.emplace_back([&, i] {
-        const uint64_t end = std::min(total, offsets[i] + chunk) - 1;
-        s3::Request get{"GET", object, "", {fmt::format("Range: bytes={}-{}", offsets[i], end)}, nullptr};
-        parts[i] = s3::Send(config_, get, cancel);
-      });
+  // One streaming GET written straight to the file; after a retriable
+  // failure the next attempt resumes with "Range: bytes=<received>-".
+  uint64_t received = 0;
+  Status write_status;
+  S3Config one_attempt = config_;
+  one_attempt.max_attempts = 1;
+  Status last;
+  for (int attempt = 0; received < total || attempt == 0; ++attempt) {
+    if (attempt >= std::max(1, config_.max_attempts))
+      return UnavailableError("{} (gave up after {} attempts, {} of {} bytes received)", last.message(), attempt,
+                              received, total);
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::duration<double>(config_.retry_base_seconds * attempt));
+    s3::Request get{"GET", object, "", {}, nullptr};
+    if (received > 0) get.headers.push_back(fmt::format("Range: bytes={}-", received));
+    get.on_body = [&](const char* data, size_t size) {
+      if (received + size > total) {
+        write_status = DataLossError("{}: more bytes than the {} announced", object.ToString("s3"), total);
+        return false;
+      }
+      EVP_DigestUpdate(md5.get(), data, size);
+      write_status = sink.Append(data, size);
+      received += size;
+      return write_status.ok();
+    };
+    auto got = s3::Send(one_attempt, get, cancel);
+    KILN_RETURN_IF_ERROR(write_status);
+    if (got.ok()) {
+      if (received == total) break;
+      last = DataLossError("{}: connection ended after {} of {} bytes", object.ToString("s3"), received, total);
+      continue;
     }
-    for (std::thread& t : threads) t.join();
-    for (size_t i = 0; i < offsets.size(); ++i) {
-      KILN_RETURN_IF_ERROR(parts[i].status());
-      const uint64_t end = std::min(total, offsets[i] + chunk) - 1;
-      const std::string& body = parts[i]->body;
-      if (body.size() != end - offsets[i] + 1)
-        return DataLossError("{}: bytes {}-{} of {}: received {} bytes", object.ToString("s3"), offsets[i], end,
-                             total, body.size());
-      EVP_DigestUpdate(md5.get(), body.data(), body.size());
-      KILN_RETURN_IF_ERROR(sink.Append(body));
-    }
+    if (got.status().code() != StatusCode::kUnavailable) return got.status();
+    last = got.status();
   }
+  if (received != total)
+    return DataLossError("{}: received {} of {} bytes", object.ToString("s3"), received, total);
   if (!expected_md5.empty()) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int n = 0;

@@ -1,7 +1,7 @@
 // s3:// object store on libcurl's SigV4 signer (CURLOPT_AWS_SIGV4).
-//   Download: HEAD for the size, then ranged GETs of part_size bytes each,
-//     `concurrency` at a time, written in order; the MD5 of a single-part
-//     object is checked against its ETag.
+//   Download: HEAD for the size, then one streaming GET written straight to
+//     the file; a retriable failure resumes with a ranged GET from the bytes
+//     received. The MD5 of a single-part object is checked against its ETag.
 //   Upload: one PUT up to multipart_threshold, else a multipart upload
 //     (`concurrency` parts at a time; aborted on any error, so nothing
 //     partial ever becomes visible). Every
