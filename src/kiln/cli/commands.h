@@ -25,6 +25,7 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddInspectCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddPartitionCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddLoadCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 // Prints "kiln <command>: <message>" and maps the status to an exit code
 // (InvalidArgument/Unimplemented from argument parsing → 2, else 1).

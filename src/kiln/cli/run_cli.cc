@@ -25,6 +25,7 @@ int RunCli(int argc, char** argv) {
       "  kiln partition --input base.npy --lists 64,4096 --metric l2 --output postgresql://postgres@127.0.0.1:5432/db \\\n"
       "                 --table public.t_build\n"
       "  kiln load --input base.npy --output postgresql://postgres@127.0.0.1:5432/db --table public.items\n"
+      "  kiln serve --listen 127.0.0.1:8080 --data-dir kiln-data\n"
       "Exit codes: 0 ok, 1 failure, 2 usage error.");
   GlobalOptions global;
   app.add_option("--threads", global.threads, "Worker threads (default: all cores)")
@@ -37,6 +38,7 @@ int RunCli(int argc, char** argv) {
   AddInspectCommand(app, global, exit_code);
   AddPartitionCommand(app, global, exit_code);
   AddLoadCommand(app, global, exit_code);
+  AddServeCommand(app, global, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -84,7 +84,9 @@ StatusOr<index::IndexSpec> ResolveIndexSpec(const BuildRequest& request) {
   if (IsAutoRequest(request))
     return InvalidArgumentError("--index-type AUTO: the index is chosen after reading the data");
   index::IndexSpec spec;
-  if (request.index_type.empty()) {
+  if (request.spec) {
+    spec = *request.spec;
+  } else if (request.index_type.empty()) {
     KILN_ASSIGN_OR_RETURN(spec, index::ParseFactoryString(request.factory));
   } else {
     KILN_ASSIGN_OR_RETURN(spec, index::ParseTypedDefinition(request.index_type, request.index_params));

@@ -27,6 +27,9 @@ struct BuildRequest {
   // parameters, or "AUTO" (kiln chooses from n, d, budget and recall).
   std::string index_type;
   std::vector<std::pair<std::string, std::string>> index_params;
+  // A spec built by the caller (kiln serve's OpenSearch path: HNSW with
+  // efConstruction/efSearch); when set, factory and index_type are ignored.
+  std::optional<index::IndexSpec> spec;
   uint64_t memory_budget = 0;           // AUTO: bytes the index may use; 0 = no limit
   double target_recall = 0.95;          // AUTO
   Metric metric = Metric::kL2;

@@ -1,0 +1,113 @@
+#include "kiln/job/remote_build.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace kiln::job {
+namespace fs = std::filesystem;
+namespace {
+
+// The local name ends with the object's base name, which picks the reader
+// (".npy", "-idx3-ubyte.gz", ...).
+std::string LocalName(const std::string& dir, std::string_view stem, const std::string& key) {
+  return (fs::path(dir) / fmt::format("{}-{}", stem, fs::path(key).filename().string())).string();
+}
+
+struct Fetched {
+  std::string path;
+  uint64_t bytes = 0;
+};
+
+StatusOr<Fetched> Fetch(const std::string& uri, std::string_view stem, const StoreResolver& stores,
+                        const std::string& dir, const ExecContext& ctx, storage::TransferStats& total) {
+  KILN_ASSIGN_OR_RETURN(storage::ObjectUri parsed, storage::ParseObjectUri(uri));
+  KILN_ASSIGN_OR_RETURN(storage::ObjectStore * store, stores(parsed.scheme));
+  Fetched out{LocalName(dir, stem, parsed.ref.key), 0};
+  auto got = store->Download(parsed.ref, out.path, ctx.cancel);
+  if (!got.ok()) return got.status().WithContext(fmt::format("download {}", uri));
+  out.bytes = got->bytes;
+  total.bytes += got->bytes;
+  total.seconds += got->seconds;
+  return out;
+}
+
+Status Publish(const std::string& local, const std::string& uri, const StoreResolver& stores, const ExecContext& ctx,
+               storage::TransferStats& total) {
+  KILN_RETURN_IF_ERROR(ctx.CheckCancelled("upload"));
+  KILN_ASSIGN_OR_RETURN(storage::ObjectUri parsed, storage::ParseObjectUri(uri));
+  KILN_ASSIGN_OR_RETURN(storage::ObjectStore * store, stores(parsed.scheme));
+  auto sent = store->Upload(local, parsed.ref, ctx.cancel);
+  if (!sent.ok()) return sent.status().WithContext(fmt::format("upload {}", uri));
+  total.bytes += sent->bytes;
+  total.seconds += sent->seconds;
+  return OkStatus();
+}
+
+}  // namespace
+
+StatusOr<uint64_t> KnnVecBytesPerVector(const ReadOptions& options) {
+  if (!options.dimension || *options.dimension == 0) return InvalidArgumentError("dimension must be > 0");
+  const uint64_t d = *options.dimension;
+  switch (options.knnvec_type) {
+    case KnnVecType::kFloat:
+    case KnnVecType::kHalfFloat: return 4 * d;
+    case KnnVecType::kByte: return d;
+    case KnnVecType::kBinary:
+      if (d % 8 != 0) return InvalidArgumentError("binary dimension {} is not a multiple of 8", d);
+      return d / 8;
+  }
+  return InternalError("unknown knnvec type");
+}
+
+StatusOr<RemoteBuildResult> RunRemoteBuild(const RemoteBuildSpec& spec, const StoreResolver& stores,
+                                           const std::string& work_dir, const ExecContext& ctx) {
+  RemoteBuildResult result;
+  std::error_code ec;
+  fs::create_directories(work_dir, ec);
+  if (ec) return InternalError("work directory {}: {}", work_dir, ec.message());
+
+  ctx.Report("download", 0, 1);
+  KILN_ASSIGN_OR_RETURN(Fetched vectors, Fetch(spec.source_uri, "vectors", stores, work_dir, ctx, result.download));
+  BuildRequest request = spec.build;
+  request.input = vectors.path;
+  if (spec.expected_n) {
+    KILN_ASSIGN_OR_RETURN(uint64_t per_vector, KnnVecBytesPerVector(request.read_options));
+    const uint64_t expected = per_vector * *spec.expected_n;
+    if (vectors.bytes != expected)
+      return DataLossError("{}: {} bytes, expected doc_count {} x {} bytes per vector = {}", spec.source_uri,
+                           vectors.bytes, *spec.expected_n, per_vector, expected);
+  }
+  if (!spec.ids_uri.empty()) {
+    KILN_ASSIGN_OR_RETURN(Fetched ids, Fetch(spec.ids_uri, "ids", stores, work_dir, ctx, result.download));
+    if (spec.expected_n && ids.bytes != 4 * *spec.expected_n)
+      return DataLossError("{}: {} bytes, expected doc_count {} x 4 bytes = {}", spec.ids_uri, ids.bytes,
+                           *spec.expected_n, 4 * *spec.expected_n);
+    request.ids_path = ids.path;
+  }
+  ctx.Report("download", 1, 1);
+  KILN_RETURN_IF_ERROR(ctx.CheckCancelled("download"));
+
+  request.output_dir = (fs::path(work_dir) / "out").string();
+  auto built = RunBuild(request, ctx);
+  if (!built.ok()) return built.status().WithContext("build");
+  result.report = std::move(built).value();
+  result.local_request = request;
+
+  ctx.Report("upload", 0, 1);
+  if (spec.index_only) {
+    result.index_uri = spec.output_uri;
+    KILN_RETURN_IF_ERROR(Publish(result.report.index_path, result.index_uri, stores, ctx, result.upload));
+  } else {
+    std::string prefix = spec.output_uri;
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    result.index_uri = prefix + "/faiss.index";
+    KILN_RETURN_IF_ERROR(Publish(result.report.index_path, result.index_uri, stores, ctx, result.upload));
+    KILN_RETURN_IF_ERROR(Publish((fs::path(request.output_dir) / "kiln.json").string(), prefix + "/kiln.json", stores,
+                                 ctx, result.upload));
+  }
+  ctx.Report("upload", 1, 1);
+  return result;
+}
+
+}  // namespace kiln::job

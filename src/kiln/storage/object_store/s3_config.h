@@ -1,0 +1,37 @@
+// Where and as whom kiln talks to S3. Filled from the standard AWS
+// environment variables and/or the kiln serve config file. Secrets are never
+// printed: Describe() names the endpoint, region and key id only.
+#pragma once
+
+#include <string>
+
+#include "kiln/base/status.h"
+
+namespace kiln::storage {
+
+struct S3Config {
+  std::string endpoint;   // "http://127.0.0.1:5000"; empty = https://s3.<region>.amazonaws.com
+  std::string region = "us-east-1";
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // optional (temporary credentials)
+  bool path_style = true;     // false: virtual-host style, https://bucket.host/key
+  uint64_t part_size = 64ull << 20;      // multipart part size (>= 5 MiB)
+  uint64_t multipart_threshold = 256ull << 20;  // uploads above this go multipart
+  int concurrency = 4;                   // parallel part uploads per transfer
+  int max_attempts = 4;                  // per request, with backoff and jitter
+  double retry_base_seconds = 0.2;
+  long timeout_seconds = 300;            // per request
+  long connect_timeout_seconds = 10;
+
+  // Overrides unset fields from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+  // AWS_SESSION_TOKEN, AWS_REGION / AWS_DEFAULT_REGION,
+  // AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL.
+  void FillFromEnvironment();
+  // "endpoint=... region=... key_id=AKIA... path_style=1" (no secrets).
+  std::string Describe() const;
+  // The endpoint to use (the AWS default when none is set).
+  std::string EffectiveEndpoint() const;
+};
+
+}  // namespace kiln::storage
