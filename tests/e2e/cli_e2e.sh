@@ -130,7 +130,7 @@ expect "--factory and --index-type together exit 2" 2 "--factory.*--index-type" 
 expect "unknown typed parameter lists the valid ones" 2 "valid: ncentroids, nprobe, metric_type" -- \
   "$kiln" build --input "$work/good.npy" --index-type IVFFLAT --param nlist=8 --output "$work/t5"
 expect "recognised but unbuilt family exits 2 before reading" 2 "not supported" -- \
-  "$kiln" build --input "$work/nope.npy" --factory HNSW32 --output "$work/t6"
+  "$kiln" build --input "$work/nope.npy" --factory IVF64_HNSW32,Flat --output "$work/t6"
 expect "AUTO picks and explains" 0 "auto: n = 500.*Flat" -- \
   "$kiln" build --input "$work/good.npy" --index-type AUTO --memory-budget 1G --target-recall 0.9 --output "$work/t8"
 grep -q '"auto_reason"' "$work/t8/kiln.json" && ok "AUTO: auto_reason in kiln.json" || bad "AUTO: no auto_reason"

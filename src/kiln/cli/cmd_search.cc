@@ -17,6 +17,7 @@ struct SearchFlags {
   std::string queries;
   size_t k = 10;
   size_t nprobe = 1;
+  size_t ef = 0;
   std::string output;
 };
 
@@ -45,6 +46,7 @@ int RunSearchCommand(const SearchFlags& flags, const GlobalOptions& global) {
   std::vector<idx_t> labels(nq * flags.k);
   index::SearchParams params;
   params.nprobe = flags.nprobe;
+  params.ef_search = flags.ef;
   auto t0 = std::chrono::steady_clock::now();
   Status s = idx.Search(queries->data(), nq, flags.k, params, distances.data(), labels.data(), run.ctx());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -56,7 +58,9 @@ int RunSearchCommand(const SearchFlags& flags, const GlobalOptions& global) {
   if (!s.ok()) return ReportError("search", s, false);
   const char* kind = IsSimilarity(idx.metric()) ? "inner products, larger is better"
                                                   : "squared L2 distances, smaller is better";
-  fmt::print("searched {} queries (k={}, nprobe={}) in {:.3f} s ({:.0f} QPS)\n", nq, flags.k, flags.nprobe,
+  const std::string setting = flags.ef != 0 ? fmt::format("ef={}", flags.ef)
+                                            : fmt::format("nprobe={}", flags.nprobe);
+  fmt::print("searched {} queries (k={}, {}) in {:.3f} s ({:.0f} QPS)\n", nq, flags.k, setting,
              seconds, seconds > 0 ? nq / seconds : 0.0);
   fmt::print("wrote ids to {} and {} to {}\n", flags.output, kind, DistancesPath(flags.output));
   return kExitOk;
@@ -71,6 +75,9 @@ void AddSearchCommand(CLI::App& app, const GlobalOptions& global, int& exit_code
   cmd->add_option("--queries,-q", flags->queries, "Query vectors (any input format)")->required();
   cmd->add_option("-k", flags->k, "Neighbours per query")->default_str("10");
   cmd->add_option("--nprobe", flags->nprobe, "Inverted lists visited per query (IVF)")->default_str("1");
+  cmd->add_option("--ef,--ef-search", flags->ef,
+                  "HNSW candidate list size (0 = the efSearch stored in the index)")
+      ->default_str("0");
   cmd->add_option("--output,-o", flags->output, "Output .npy of int64 ids (nq×k)")->required();
   cmd->callback([flags, &global, &exit_code] { exit_code = RunSearchCommand(*flags, global); });
 }

@@ -70,6 +70,22 @@ std::string ManifestJson(const BuildRequest& request, const index::IndexSpec& sp
   return j.dump(2) + "\n";
 }
 
+// --ef-construction / --ef-search: only for HNSW, at least 1.
+Status ApplyEfOverrides(const BuildRequest& request, index::IndexSpec& spec) {
+  if (!request.ef_construction && !request.ef_search) return OkStatus();
+  if (spec.family != index::IndexFamily::kHnsw)
+    return InvalidArgumentError("--ef-construction and --ef-search need an HNSW index, not \"{}\"",
+                                spec.ToFactoryString());
+  for (const auto& [name, value] : {std::pair{"--ef-construction", request.ef_construction},
+                                    std::pair{"--ef-search", request.ef_search}})
+    if (value && (*value < 1 || *value > (size_t{1} << 20)))
+      return InvalidArgumentError("{}: expected a value in [1, {}], found {}", name, size_t{1} << 20,
+                                  *value);
+  if (request.ef_construction) spec.ef_construction = request.ef_construction;
+  if (request.ef_search) spec.ef_search = request.ef_search;
+  return OkStatus();
+}
+
 }  // namespace
 
 std::string IndexPathInDir(const std::string& dir) { return (fs::path(dir) / "faiss.index").string(); }
@@ -90,6 +106,7 @@ StatusOr<index::IndexSpec> ResolveIndexSpec(const BuildRequest& request) {
     KILN_ASSIGN_OR_RETURN(spec, index::ParseTypedDefinition(request.index_type, request.index_params));
   }
   KILN_RETURN_IF_ERROR(index::CheckImplemented(spec));
+  KILN_RETURN_IF_ERROR(ApplyEfOverrides(request, spec));
   return spec;
 }
 
@@ -131,6 +148,7 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
                                                                       request.target_recall));
     spec = std::move(choice.spec);
     report.auto_reason = std::move(choice.reason);
+    if (spec.family == index::IndexFamily::kHnsw) KILN_RETURN_IF_ERROR(ApplyEfOverrides(request, spec));
   }
   report.warnings.insert(report.warnings.end(), spec.warnings.begin(), spec.warnings.end());
 
