@@ -31,6 +31,7 @@ struct Args {
   int threads = 2;
   size_t M = 16, efc = 200, k = 10;
   std::vector<size_t> efs{10, 20, 40, 80, 160};
+  std::vector<std::string> walks{"faiss", "hnswlib"};  // kiln: one sweep per walk
 };
 
 struct Result {
@@ -44,7 +45,9 @@ struct Result {
   }
 };
 
-Result RunKiln(const Args& a, const kiln::Dataset& x, const kiln::Dataset& q, const kiln::IntMatrix& gt) {
+// One Result per walk (same build).
+std::vector<Result> RunKiln(const Args& a, const kiln::Dataset& x, const kiln::Dataset& q,
+                            const kiln::IntMatrix& gt) {
   kiln::ThreadPool pool(a.threads), one(1);
   kiln::ExecContext ctx{&pool, nullptr, nullptr}, ctx1{&one, nullptr, nullptr};
   auto spec = kiln::index::ParseFactoryString(a.factory);
@@ -62,16 +65,22 @@ Result RunKiln(const Args& a, const kiln::Dataset& x, const kiln::Dataset& q, co
   r.build_peak_rss_kb = kiln::bench::PeakRssKb();
   std::vector<float> dist(q.n() * a.k);
   std::vector<kiln::idx_t> labels(q.n() * a.k);
-  for (size_t ef : a.efs) {
-    kiln::index::SearchParams sp;
-    sp.ef_search = ef;
-    t0 = std::chrono::steady_clock::now();
-    Check((*index)->Search(q.data(), q.n(), a.k, sp, dist.data(), labels.data(), ctx1));
-    const double s = Seconds(t0);
-    std::vector<int64_t> found(labels.begin(), labels.end());
-    r.Add(ef, kiln::bench::Recall(gt, found, q.n(), a.k), q.n() / s);
+  std::vector<Result> results;
+  for (const std::string& walk : a.walks) {
+    kiln::index::FindHnsw(**index)->set_walk(*kiln::index::ParseHnswWalk(walk));
+    Result w = r;
+    for (size_t ef : a.efs) {
+      kiln::index::SearchParams sp;
+      sp.ef_search = ef;
+      t0 = std::chrono::steady_clock::now();
+      Check((*index)->Search(q.data(), q.n(), a.k, sp, dist.data(), labels.data(), ctx1));
+      const double s = Seconds(t0);
+      std::vector<int64_t> found(labels.begin(), labels.end());
+      w.Add(ef, kiln::bench::Recall(gt, found, q.n(), a.k), q.n() / s);
+    }
+    results.push_back(w);
   }
-  return r;
+  return results;
 }
 
 Result RunHnswlib(const Args& a, const kiln::Dataset& x, const kiln::Dataset& q,
@@ -120,6 +129,7 @@ int main(int argc, char** argv) {
   app.add_option("--M", a.M);
   app.add_option("--efc", a.efc);
   app.add_option("--ef", a.efs)->delimiter(',');
+  app.add_option("--walks", a.walks, "kiln: level-0 walks to sweep (faiss, hnswlib)")->delimiter(',');
   app.add_option("--base", a.base)->required();
   app.add_option("--queries", a.queries)->required();
   app.add_option("--gt", a.gt)->required();
@@ -129,12 +139,22 @@ int main(int argc, char** argv) {
   kiln::Dataset q = kiln::bench::MustRead(a.queries);
   kiln::IntMatrix gt = kiln::bench::MustReadNeighbors(a.gt);
   const long rss_before = kiln::bench::PeakRssKb();
-  Result r = a.tool == "kiln" ? RunKiln(a, x, q, gt) : RunHnswlib(a, x, q, gt);
-  fmt::print("{{\"tool\":\"{}\",\"bench\":\"hnsw\",\"factory\":\"{}\",\"name\":\"{}\",\"n\":{},\"d\":{},"
-             "\"M\":{},\"efc\":{},\"threads\":{},\"build_seconds\":{:.3f},\"build_cpu_seconds\":{:.3f},"
-             "\"rss_after_load_mb\":{:.0f},\"build_peak_rss_mb\":{:.0f},\"search\":[{}]}}\n",
-             a.tool, a.tool == "kiln" ? a.factory : fmt::format("HNSW{}", a.M), a.name, x.n(), x.d(), a.M,
-             a.efc, a.threads, r.build_s, r.build_cpu_s, rss_before / 1024.0, r.build_peak_rss_kb / 1024.0,
-             r.sweep);
+  std::vector<Result> runs;
+  std::vector<std::string> labels;
+  if (a.tool == "kiln") {
+    runs = RunKiln(a, x, q, gt);
+    for (const std::string& walk : a.walks) labels.push_back(fmt::format("{} ({} walk)", a.factory, walk));
+  } else {
+    runs = {RunHnswlib(a, x, q, gt)};
+    labels = {fmt::format("HNSW{}", a.M)};
+  }
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const Result& r = runs[i];
+    fmt::print("{{\"tool\":\"{}\",\"bench\":\"hnsw\",\"factory\":\"{}\",\"name\":\"{}\",\"n\":{},\"d\":{},"
+               "\"M\":{},\"efc\":{},\"threads\":{},\"build_seconds\":{:.3f},\"build_cpu_seconds\":{:.3f},"
+               "\"rss_after_load_mb\":{:.0f},\"build_peak_rss_mb\":{:.0f},\"search\":[{}]}}\n",
+               a.tool, labels[i], a.name, x.n(), x.d(), a.M, a.efc, a.threads, r.build_s, r.build_cpu_s,
+               rss_before / 1024.0, r.build_peak_rss_kb / 1024.0, r.sweep);
+  }
   return 0;
 }

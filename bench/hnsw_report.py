@@ -68,7 +68,8 @@ def main(results_path, out_path, command):
                 q = qps_at(r, target)
                 parts.append(f"{r['tool']} {r['factory']}: {q:.0f}" if q else f"{r['tool']} {r['factory']}: —")
         lines.append(f"- {key[0]} n={key[1]} (recall {target:.4f}): " + "; ".join(parts))
-    synth = sorted((r for r in rows if r["name"] == "clustered"), key=lambda r: (r["tool"], r["n"]))
+    synth = sorted((r for r in rows if r["name"] == "clustered" and "hnswlib walk" not in r["factory"]),
+                   key=lambda r: (r["tool"], r["n"]))
     if synth:
         lines += ["", "Scale curve (synthetic clustered, d = 128): build µs per vector, and per vector / log2 n",
                   "(flat or falling = no faster than n log n):", "",

@@ -8,6 +8,7 @@
 #include "kiln/cli/cli_context.h"
 #include "kiln/cli/commands.h"
 #include "kiln/dataset/vector_reader.h"
+#include "kiln/index/hnsw_index.h"
 #include "kiln/job/load_index.h"
 #include "kiln/linalg/knn.h"
 #include "kiln/linalg/norms.h"
@@ -24,6 +25,7 @@ struct EvalFlags {
   size_t k = 10;
   std::vector<size_t> nprobe = {1};
   std::vector<size_t> ef;
+  std::string walk = "faiss";
   double min_recall = 0;
 };
 
@@ -42,6 +44,8 @@ int RunEvalCommand(const EvalFlags& flags, const GlobalOptions& global) {
   CliContext run(global);
   auto loaded = job::LoadIndex(flags.index);
   if (!loaded.ok()) return ReportError("eval", loaded.status(), false);
+  if (index::HnswIndex* hnsw = index::FindHnsw(*loaded->index))
+    hnsw->set_walk(*index::ParseHnswWalk(flags.walk));
   const index::Index& idx = *loaded->index;
   Metric metric = loaded->built_metric.value_or(idx.metric());
   if (flags.metric) {
@@ -132,6 +136,10 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
       ->default_str("1");
   cmd->add_option("--ef", flags->ef, "Comma-separated HNSW efSearch settings, e.g. 10,20,40,80,160")
       ->delimiter(',');
+  cmd->add_option("--walk", flags->walk,
+                  "HNSW level-0 walk: faiss (what Faiss 1.7.3 returns for this file) or hnswlib")
+      ->check(CLI::IsMember({"faiss", "hnswlib"}))
+      ->default_str("faiss");
   cmd->add_option("--min-recall", flags->min_recall, "Exit 1 if recall at the last setting is below this")
       ->check(CLI::Range(0.0, 1.0));
   cmd->callback([flags, &global, &exit_code] { exit_code = RunEvalCommand(*flags, global); });

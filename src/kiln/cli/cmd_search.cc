@@ -7,6 +7,7 @@
 #include "kiln/cli/commands.h"
 #include "kiln/dataset/vector_reader.h"
 #include "kiln/dataset/vector_writer.h"
+#include "kiln/index/hnsw_index.h"
 #include "kiln/job/load_index.h"
 
 namespace kiln::cli {
@@ -18,6 +19,7 @@ struct SearchFlags {
   size_t k = 10;
   size_t nprobe = 1;
   size_t ef = 0;
+  std::string walk = "faiss";
   std::string output;
 };
 
@@ -35,6 +37,8 @@ int RunSearchCommand(const SearchFlags& flags, const GlobalOptions& global) {
   if (!loaded.ok()) return ReportError("search", loaded.status(), false);
   auto queries = ReadVectors(flags.queries, ReadOptions{});
   if (!queries.ok()) return ReportError("search", queries.status(), false);
+  if (index::HnswIndex* hnsw = index::FindHnsw(*loaded->index))
+    hnsw->set_walk(*index::ParseHnswWalk(flags.walk));
   const index::Index& idx = *loaded->index;
   if (queries->d() != idx.d())
     return ReportError("search",
@@ -78,6 +82,10 @@ void AddSearchCommand(CLI::App& app, const GlobalOptions& global, int& exit_code
   cmd->add_option("--ef,--ef-search", flags->ef,
                   "HNSW candidate list size (0 = the efSearch stored in the index)")
       ->default_str("0");
+  cmd->add_option("--walk", flags->walk,
+                  "HNSW level-0 walk: faiss (what Faiss 1.7.3 returns for this file) or hnswlib")
+      ->check(CLI::IsMember({"faiss", "hnswlib"}))
+      ->default_str("faiss");
   cmd->add_option("--output,-o", flags->output, "Output .npy of int64 ids (nq×k)")->required();
   cmd->callback([flags, &global, &exit_code] { exit_code = RunSearchCommand(*flags, global); });
 }

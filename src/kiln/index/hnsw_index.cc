@@ -8,6 +8,7 @@
 #include "kiln/index/hnsw/hnsw_faiss_walk.h"
 #include "kiln/index/hnsw/hnsw_search.h"
 #include "kiln/index/hnsw/hnsw_space.h"
+#include "kiln/index/id_map_index.h"
 #include "kiln/index/prepared_vectors.h"
 
 namespace kiln::index {
@@ -157,6 +158,18 @@ Status HnswIndex::Search(const float* queries, size_t nq, size_t k, const Search
     }
   }
   return OkStatus();
+}
+
+HnswIndex* FindHnsw(Index& index) {
+  Index* inner = &index;
+  if (auto* map = dynamic_cast<IdMapIndex*>(inner)) inner = &map->mutable_inner();
+  return dynamic_cast<HnswIndex*>(inner);
+}
+
+std::optional<HnswWalk> ParseHnswWalk(std::string_view name) {
+  if (name == "faiss") return HnswWalk::kFaiss;
+  if (name == "hnswlib") return HnswWalk::kHnswlib;
+  return std::nullopt;
 }
 
 }  // namespace kiln::index

@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <random>
 #include <string>
 
@@ -89,5 +91,10 @@ class HnswIndex final : public Index {
   bool build_codes_ = true;
   HnswWalk walk_ = HnswWalk::kFaiss;
 };
+
+// The HnswIndex in index (itself or inside an IdMapIndex), or null.
+HnswIndex* FindHnsw(Index& index);
+// "faiss" or "hnswlib" → the walk; nullopt otherwise.
+std::optional<HnswWalk> ParseHnswWalk(std::string_view name);
 
 }  // namespace kiln::index

@@ -10,6 +10,7 @@
 #include "kiln/format/faiss/faiss_writer.h"
 #include "kiln/index/auto_select.h"
 #include "kiln/index/factory.h"
+#include "kiln/index/hnsw_index.h"
 #include "kiln/index/typed_definition.h"
 #include "kiln/index/id_map_index.h"
 
@@ -158,6 +159,8 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
   train_params.kmeans.seed = request.seed;
   KILN_ASSIGN_OR_RETURN(std::unique_ptr<index::Index> built,
                         index::CreateIndex(spec, data.d(), request.metric, train_params));
+  // HNSW level draws follow --seed (reproducible builds on one thread).
+  if (index::HnswIndex* hnsw = index::FindHnsw(*built)) hnsw->set_seed(request.seed);
   t = std::chrono::steady_clock::now();
   KILN_RETURN_IF_ERROR(built->Train(data.data(), data.n(), ctx));
   report.train_seconds = SecondsSince(t);
