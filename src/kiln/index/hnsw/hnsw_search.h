@@ -23,9 +23,14 @@ struct Neighbor {
   float d;
   int32_t id;
 };
-inline bool Closer(const Neighbor& a, const Neighbor& b) {
-  return a.d < b.d || (a.d == b.d && a.id < b.id);
-}
+// Comparators as function objects (not function pointers) so that the
+// standard heap and sort algorithms inline them.
+struct CloserT {
+  bool operator()(const Neighbor& a, const Neighbor& b) const {
+    return a.d < b.d || (a.d == b.d && a.id < b.id);
+  }
+};
+inline constexpr CloserT Closer{};
 
 // One spinlock byte per node (a compact table stays in cache, unlike one
 // mutex per node). A thread holds at most one at a time, for a few dozen
@@ -42,6 +47,7 @@ class NodeLocks {
     }
   }
   void unlock(int32_t node) const { flags_[static_cast<size_t>(node)].store(0, std::memory_order_release); }
+  void Prefetch(int32_t node) const { __builtin_prefetch(&flags_[static_cast<size_t>(node)], 1); }
 
  private:
   std::unique_ptr<std::atomic<uint8_t>[]> flags_;
@@ -95,8 +101,14 @@ class HnswScratch {
   uint16_t epoch_ = 0;
 };
 
-inline bool MinHeapOrder(const Neighbor& a, const Neighbor& b) { return b.d < a.d; }
-inline bool MaxHeapOrder(const Neighbor& a, const Neighbor& b) { return a.d < b.d; }
+struct MinHeapOrderT {
+  bool operator()(const Neighbor& a, const Neighbor& b) const { return b.d < a.d; }
+};
+struct MaxHeapOrderT {
+  bool operator()(const Neighbor& a, const Neighbor& b) const { return a.d < b.d; }
+};
+inline constexpr MinHeapOrderT MinHeapOrder{};
+inline constexpr MaxHeapOrderT MaxHeapOrder{};
 
 // Copies node's links at level into out (sized >= capacity); returns the count.
 inline size_t GatherLinks(const HnswGraph& g, int32_t node, int level, const NodeLocks* locks,
@@ -146,6 +158,15 @@ void SearchLevel(const HnswGraph& g, const Space& space, const NodeLocks* locks,
     if (s.results.size() >= ef && c.d > s.results.front().d) break;
     std::pop_heap(s.candidates.begin(), s.candidates.end(), MinHeapOrder);
     s.candidates.pop_back();
+    // The next candidate is likely the current closest: fetch its links (a
+    // random DRAM access) while this one's neighbours are scored.
+    if (!s.candidates.empty()) {
+      const int32_t next = s.candidates.front().id;
+      const int32_t* links = &g.neighbors[g.begin(static_cast<size_t>(next), level)];
+      __builtin_prefetch(links);
+      __builtin_prefetch(links + 16);
+      if (locks != nullptr) locks->Prefetch(next);
+    }
     size_t n = GatherLinks(g, c.id, level, locks, s.ids.data());
     size_t fresh = 0;
     for (size_t j = 0; j < n; ++j)
