@@ -30,6 +30,14 @@ inline double Recall(const IntMatrix& truth, const std::vector<int64_t>& found, 
   return static_cast<double>(hits) / static_cast<double>(nq * k);
 }
 
+// CPU seconds (user + system) this process has used so far, all threads.
+inline double CpuSeconds() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
 // Peak resident set size of this process so far, in KiB.
 inline long PeakRssKb() {
   struct rusage usage;

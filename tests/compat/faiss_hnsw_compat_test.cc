@@ -1,8 +1,8 @@
 // HNSW compatibility with Faiss 1.7.3: kiln's IHNf / IHNs files (plain and
 // inside IxMp) load in Faiss with the same graph, and Faiss's HNSW search on
-// them finds what kiln's finds at the same efSearch (recall@10 against exact
-// results within 0.002 over 1000 queries); Faiss's own IndexHNSWFlat files
-// load in kiln with the same graph and recall.
+// them returns kiln's answers at the same efSearch (>= 99.5% of 1000 queries
+// identical, recall@10 within 0.002); Faiss's own IndexHNSWFlat files load in
+// kiln with the same graph and the same answers.
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 
@@ -85,26 +85,34 @@ TEST_P(HnswCompatTest, FaissLoadsKilnFilesAndFindsTheSame) {
   std::vector<float> queries = data.q;
   if (metric == Metric::kCosine) queries = index::testing::Normalized(data.q.data(), kNq, kD);
   for (size_t ef : {16, 64}) {
-    TestEnv env;
-    index::SearchParams params;
-    params.ef_search = ef;
-    std::vector<float> kd(kNq * kK), fd(kNq * kK);
-    std::vector<idx_t> kl(kNq * kK), fl(kNq * kK);
-    ASSERT_TRUE(kiln_index->Search(data.q.data(), kNq, kK, params, kd.data(), kl.data(), env.ctx).ok());
     fh->hnsw.efSearch = static_cast<int>(ef);
+    std::vector<float> fd(kNq * kK);
+    std::vector<idx_t> fl(kNq * kK);
     faiss_index->search(kNq, queries.data(), kK, fd.data(), fl.data());
-    const double kr = Recall(el, kl), fr = Recall(el, fl);
-    // kiln's walk (hnswlib's stopping rule) finds at least what Faiss's does;
-    // with a roomy ef both find the same.
-    EXPECT_GE(kr, fr - 0.002) << factory << " ef " << ef << ": kiln " << kr << ", Faiss " << fr;
-    if (ef >= 64) {
-      EXPECT_NEAR(kr, fr, 0.002) << factory << " ef " << ef;
+    const double fr = Recall(el, fl);
+    for (index::HnswWalk walk : {index::HnswWalk::kFaiss, index::HnswWalk::kHnswlib}) {
+      const_cast<index::HnswIndex&>(kh).set_walk(walk);
+      TestEnv env;
+      index::SearchParams params;
+      params.ef_search = ef;
+      std::vector<float> kd(kNq * kK);
+      std::vector<idx_t> kl(kNq * kK);
+      ASSERT_TRUE(kiln_index->Search(data.q.data(), kNq, kK, params, kd.data(), kl.data(), env.ctx).ok());
+      const double kr = Recall(el, kl);
+      size_t same = 0;
+      for (size_t q = 0; q < kNq; ++q)
+        same += std::equal(kl.begin() + q * kK, kl.begin() + (q + 1) * kK, fl.begin() + q * kK);
+      if (walk == index::HnswWalk::kFaiss) {
+        // Faiss's own walk: the same answers, query by query (a few may differ
+        // where float rounding of a distance flips a comparison).
+        EXPECT_GE(same, kNq * 995 / 1000) << factory << " ef " << ef;
+        EXPECT_NEAR(kr, fr, 0.002) << factory << " ef " << ef << ": kiln " << kr << ", Faiss " << fr;
+        EXPECT_NEAR(kd[0], fd[0], 1e-3f * std::max(1.0f, std::fabs(fd[0])));
+      } else {
+        // hnswlib's walk finds at least what Faiss's does.
+        EXPECT_GE(kr, fr - 0.002) << factory << " ef " << ef << ": kiln " << kr << ", Faiss " << fr;
+      }
     }
-    // Nearest neighbours agree query by query (first result).
-    size_t same_first = 0;
-    for (size_t q = 0; q < kNq; ++q) same_first += kl[q * kK] == fl[q * kK];
-    EXPECT_GE(same_first, kNq * 99 / 100) << factory << " ef " << ef;
-    EXPECT_NEAR(kd[0], fd[0], 1e-3f * std::max(1.0f, std::fabs(fd[0])));
   }
 }
 
@@ -142,6 +150,10 @@ TEST(HnswCompatTest, KilnLoadsFaissHnswFlat) {
   fidx.hnsw.efSearch = 32;
   fidx.search(kNq, data.q.data(), kK, fd.data(), fl.data());
   EXPECT_NEAR(Recall(el, kl), Recall(el, fl), 0.002);
+  size_t same = 0;
+  for (size_t q = 0; q < kNq; ++q)
+    same += std::equal(kl.begin() + q * kK, kl.begin() + (q + 1) * kK, fl.begin() + q * kK);
+  EXPECT_GE(same, kNq * 995 / 1000);
 }
 
 }  // namespace

@@ -130,7 +130,7 @@ expect "--factory and --index-type together exit 2" 2 "--factory.*--index-type" 
 expect "unknown typed parameter lists the valid ones" 2 "valid: ncentroids, nprobe, metric_type" -- \
   "$kiln" build --input "$work/good.npy" --index-type IVFFLAT --param nlist=8 --output "$work/t5"
 expect "recognised but unbuilt family exits 2 before reading" 2 "not supported" -- \
-  "$kiln" build --input "$work/nope.npy" --factory HNSW32 --output "$work/t6"
+  "$kiln" build --input "$work/nope.npy" --factory IVF64_HNSW32,Flat --output "$work/t6"
 expect "AUTO picks and explains" 0 "auto: n = 500.*Flat" -- \
   "$kiln" build --input "$work/good.npy" --index-type AUTO --memory-budget 1G --target-recall 0.9 --output "$work/t8"
 grep -q '"auto_reason"' "$work/t8/kiln.json" && ok "AUTO: auto_reason in kiln.json" || bad "AUTO: no auto_reason"
@@ -151,6 +151,58 @@ expect "inspect shows IVF-PQ fields" 0 "M 8, nbits 8, code_size 8, by_residual 1
   "$kiln" inspect "$work/pq1/faiss.index"
 expect "typed definition IVFPQ builds" 0 "built IVF16,PQ4" -- \
   "$kiln" build --input "$work/good.npy" --index-type IVFPQ --param ncentroids=16 --param M=4 --output "$work/pq2"
+
+# --- HNSW (issue 4): Fashion-MNIST recall floors, Faiss agreement, typed names ---
+if [[ -f $fm/train-images-idx3-ubyte.gz ]]; then
+  expect "build HNSW16 (ef_construction 200) on Fashion-MNIST" 0 "built HNSW16,Flat .*n=60000" -- \
+    "$kiln" build --input "$fm/train-images-idx3-ubyte.gz" --factory HNSW16 --ef-construction 200 \
+    --ef-search 20 --output "$work/h16"
+  # Floors over the 10k test queries (exact ground truth): hnswlib's walk at
+  # ef 20, Faiss's walk (what Faiss serves from this file) at ef 40.
+  expect "eval HNSW16 recall@10 >= 0.975 at ef 20 (hnswlib walk)" 0 " 20 +0\.9[7-9]" -- \
+    "$kiln" eval --index "$work/h16" --base "$fm/train-images-idx3-ubyte.gz" \
+    --queries "$fm/t10k-images-idx3-ubyte.gz" -k 10 --ef 20 --walk hnswlib --min-recall 0.975
+  expect "eval HNSW16 sweeps --ef (Faiss walk), recall >= 0.99 at ef 40" 0 " 40 +0\.99" -- \
+    "$kiln" eval --index "$work/h16" --base "$fm/train-images-idx3-ubyte.gz" --queries "$work/fq.npy" \
+    -k 10 --ef 10,20,40 --min-recall 0.99
+  expect "search HNSW16 with --ef" 0 "searched 500 queries \(k=10, ef=20\)" -- \
+    "$kiln" search --index "$work/h16" --queries "$work/fq.npy" -k 10 --ef 20 --output "$work/h16_hits.npy"
+  $py "$here/faiss_check.py" "$work/h16/faiss.index" "$work/fq.npy" "$work/h16_hits.npy" 10 1 20 >"$work/h16_fc.txt" 2>&1 \
+    && ok "HNSW16: Debian's Faiss loads it and returns kiln's top-10 at efSearch 20 ($(cat "$work/h16_fc.txt"))" \
+    || { bad "HNSW16: Faiss cross-check"; cat "$work/h16_fc.txt"; }
+  expect "inspect shows HNSW levels and degrees" 0 "level 0: 60000 nodes, degree min" -- \
+    "$kiln" inspect "$work/h16/faiss.index"
+  expect "build HNSW16,SQ8 on Fashion-MNIST" 0 "built HNSW16,SQ8" -- \
+    "$kiln" build --input "$fm/train-images-idx3-ubyte.gz" --factory HNSW16,SQ8 --ef-construction 200 \
+    --output "$work/h16sq"
+  expect "eval HNSW16,SQ8 recall@10 >= 0.95 at ef 40" 0 " 40 +0\.9[5-9]" -- \
+    "$kiln" eval --index "$work/h16sq" --base "$fm/train-images-idx3-ubyte.gz" \
+    --queries "$fm/t10k-images-idx3-ubyte.gz" -k 10 --ef 40 --min-recall 0.95
+  # Cancelling (SIGINT) an HNSW build returns promptly and publishes nothing.
+  "$kiln" build --input "$fm/train-images-idx3-ubyte.gz" --factory HNSW32 --ef-construction 400 \
+    --output "$work/hcancel" >"$work/hc.out" 2>&1 &
+  pid=$!
+  sleep 3
+  t0=$(date +%s%N)
+  kill -INT $pid
+  wait $pid
+  rc=$?
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  [[ $rc -ne 0 && $ms -lt 2000 ]] && ok "SIGINT ends the HNSW build in ${ms} ms (exit $rc)" \
+    || bad "SIGINT: exit $rc after ${ms} ms: $(tail -2 "$work/hc.out")"
+  no_success "$work/hcancel" "cancelled HNSW build"
+fi
+expect "typed definition HNSWFLAT (MyScale names) builds" 0 "built HNSW16,Flat" -- \
+  "$kiln" build --input "$work/good.npy" --index-type HNSWFLAT --param m=16 --param ef_c=200 --output "$work/ht1"
+grep -q '"ef_construction": 200' "$work/ht1/kiln.json" && ok "HNSWFLAT: ef_construction in kiln.json" \
+  || bad "HNSWFLAT: no ef_construction in kiln.json"
+expect "typed definition HNSWSQ builds" 0 "built HNSW8,SQ4" -- \
+  "$kiln" build --input "$work/good.npy" --index-type HNSWSQ --param m=8 --param bit_size=4bit --output "$work/ht2"
+expect "IDMap,HNSW cosine with ids builds" 0 "built IDMap,HNSW8,Flat" -- \
+  "$kiln" build --input "$work/good.npy" --ids "$work/ids.npy" --factory HNSW8 --metric cosine --output "$work/ht3"
+expect "--ef-construction on a non-HNSW index exits 2" 2 "need an HNSW index" -- \
+  "$kiln" build --input "$work/good.npy" --factory IVF8,Flat --ef-construction 100 --output "$work/ht4"
+no_success "$work/ht4" "ef flags on IVF"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,7 +1,8 @@
 """Loads a kiln-written index with Debian's Faiss (python3-faiss 1.7.3) and
 checks that Faiss's top-k equals kiln's search output.
 
-usage: /usr/bin/python3 faiss_check.py INDEX QUERIES.npy KILN_IDS.npy K NPROBE
+usage: /usr/bin/python3 faiss_check.py INDEX QUERIES.npy KILN_IDS.npy K NPROBE [EF_SEARCH]
+(EF_SEARCH: HNSW efSearch, for HNSW files)
 Exits 0 when the id lists agree (up to exact distance ties), 1 otherwise.
 """
 import sys
@@ -18,6 +19,8 @@ def main():
         faiss.ParameterSpace().set_index_parameter(index, "nprobe", nprobe)
     except RuntimeError:
         pass  # not an IVF index
+    if len(sys.argv) > 6:
+        faiss.ParameterSpace().set_index_parameter(index, "efSearch", int(sys.argv[6]))
     queries = np.load(queries_path).astype("float32")
     distances, ids = index.search(queries, k)
     kiln_ids = np.load(kiln_ids_path)

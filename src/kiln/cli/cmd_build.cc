@@ -127,6 +127,10 @@ void AddBuildCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
       ->check(CLI::IsMember({"float", "byte", "binary", "half_float"}));
   cmd->add_option("--non-finite", flags->non_finite, "NaN/Inf rows: reject | skip | zero")
       ->check(CLI::IsMember({"reject", "skip", "zero"}));
+  cmd->add_option("--ef-construction", flags->request.ef_construction,
+                  "HNSW: candidate list size while inserting (default: Faiss's 40, or ef_c)");
+  cmd->add_option("--ef-search", flags->request.ef_search,
+                  "HNSW: efSearch stored in the file (default: Faiss's 16, or ef_s)");
   cmd->add_option("--seed", flags->request.seed, "Seed for sampling and k-means initialisation");
   cmd->add_option("--output,-o", flags->request.output_dir, "Output directory")->required();
   cmd->callback([flags, &global, &exit_code] { exit_code = RunBuildCommand(*flags, global); });

@@ -8,6 +8,7 @@
 #include "kiln/cli/cli_context.h"
 #include "kiln/cli/commands.h"
 #include "kiln/dataset/vector_reader.h"
+#include "kiln/index/hnsw_index.h"
 #include "kiln/job/load_index.h"
 #include "kiln/linalg/knn.h"
 #include "kiln/linalg/norms.h"
@@ -23,6 +24,8 @@ struct EvalFlags {
   std::optional<std::string> metric;
   size_t k = 10;
   std::vector<size_t> nprobe = {1};
+  std::vector<size_t> ef;
+  std::string walk = "faiss";
   double min_recall = 0;
 };
 
@@ -41,6 +44,8 @@ int RunEvalCommand(const EvalFlags& flags, const GlobalOptions& global) {
   CliContext run(global);
   auto loaded = job::LoadIndex(flags.index);
   if (!loaded.ok()) return ReportError("eval", loaded.status(), false);
+  if (index::HnswIndex* hnsw = index::FindHnsw(*loaded->index))
+    hnsw->set_walk(*index::ParseHnswWalk(flags.walk));
   const index::Index& idx = *loaded->index;
   Metric metric = loaded->built_metric.value_or(idx.metric());
   if (flags.metric) {
@@ -86,23 +91,31 @@ int RunEvalCommand(const EvalFlags& flags, const GlobalOptions& global) {
   fmt::print("index {} ({}), {} queries, k={}, metric {}; exact search {:.0f} QPS ({} threads)\n",
              loaded->path, idx.Describe(), nq, k, MetricName(metric), nq / std::max(exact_seconds, 1e-9),
              run.pool().num_threads());
-  fmt::print("{:>8} {:>10} {:>12}\n", "nprobe", "recall@" + std::to_string(k), "QPS");
+  // HNSW sweeps --ef; other indexes sweep --nprobe.
+  const bool sweep_ef = !flags.ef.empty();
+  const std::vector<size_t>& settings = sweep_ef ? flags.ef : flags.nprobe;
+  const char* setting_name = sweep_ef ? "ef" : "nprobe";
+  fmt::print("{:>8} {:>10} {:>12}\n", setting_name, "recall@" + std::to_string(k), "QPS");
   std::vector<float> dist(nq * k);
   std::vector<idx_t> found(nq * k);
   double last_recall = 0;
-  for (size_t nprobe : flags.nprobe) {
+  for (size_t setting : settings) {
     index::SearchParams params;
-    params.nprobe = nprobe;
+    if (sweep_ef)
+      params.ef_search = setting;
+    else
+      params.nprobe = setting;
     t0 = std::chrono::steady_clock::now();
     s = idx.Search(queries->data(), nq, k, params, dist.data(), found.data(), run.ctx());
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!s.ok()) return ReportError("eval", s, false);
     last_recall = RecallAtK(truth, found, nq, k);
-    fmt::print("{:>8} {:>10.4f} {:>12.0f}\n", nprobe, last_recall, nq / std::max(seconds, 1e-9));
+    fmt::print("{:>8} {:>10.4f} {:>12.0f}\n", setting, last_recall, nq / std::max(seconds, 1e-9));
   }
   if (last_recall < flags.min_recall)
-    return ReportError("eval", FailedPreconditionError("recall@{} {:.4f} at nprobe {} is below --min-recall {}", k,
-                                                       last_recall, flags.nprobe.back(), flags.min_recall),
+    return ReportError("eval", FailedPreconditionError("recall@{} {:.4f} at {} {} is below --min-recall {}", k,
+                                                       last_recall, setting_name, settings.back(),
+                                                       flags.min_recall),
                        false);
   return kExitOk;
 }
@@ -121,6 +134,12 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   cmd->add_option("--nprobe", flags->nprobe, "Comma-separated nprobe settings, e.g. 1,4,16")
       ->delimiter(',')
       ->default_str("1");
+  cmd->add_option("--ef", flags->ef, "Comma-separated HNSW efSearch settings, e.g. 10,20,40,80,160")
+      ->delimiter(',');
+  cmd->add_option("--walk", flags->walk,
+                  "HNSW level-0 walk: faiss (what Faiss 1.7.3 returns for this file) or hnswlib")
+      ->check(CLI::IsMember({"faiss", "hnswlib"}))
+      ->default_str("faiss");
   cmd->add_option("--min-recall", flags->min_recall, "Exit 1 if recall at the last setting is below this")
       ->check(CLI::Range(0.0, 1.0));
   cmd->callback([flags, &global, &exit_code] { exit_code = RunEvalCommand(*flags, global); });

@@ -7,6 +7,7 @@
 #include "kiln/cli/commands.h"
 #include "kiln/dataset/vector_reader.h"
 #include "kiln/dataset/vector_writer.h"
+#include "kiln/index/hnsw_index.h"
 #include "kiln/job/load_index.h"
 
 namespace kiln::cli {
@@ -17,6 +18,8 @@ struct SearchFlags {
   std::string queries;
   size_t k = 10;
   size_t nprobe = 1;
+  size_t ef = 0;
+  std::string walk = "faiss";
   std::string output;
 };
 
@@ -34,6 +37,8 @@ int RunSearchCommand(const SearchFlags& flags, const GlobalOptions& global) {
   if (!loaded.ok()) return ReportError("search", loaded.status(), false);
   auto queries = ReadVectors(flags.queries, ReadOptions{});
   if (!queries.ok()) return ReportError("search", queries.status(), false);
+  if (index::HnswIndex* hnsw = index::FindHnsw(*loaded->index))
+    hnsw->set_walk(*index::ParseHnswWalk(flags.walk));
   const index::Index& idx = *loaded->index;
   if (queries->d() != idx.d())
     return ReportError("search",
@@ -45,6 +50,7 @@ int RunSearchCommand(const SearchFlags& flags, const GlobalOptions& global) {
   std::vector<idx_t> labels(nq * flags.k);
   index::SearchParams params;
   params.nprobe = flags.nprobe;
+  params.ef_search = flags.ef;
   auto t0 = std::chrono::steady_clock::now();
   Status s = idx.Search(queries->data(), nq, flags.k, params, distances.data(), labels.data(), run.ctx());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -56,7 +62,9 @@ int RunSearchCommand(const SearchFlags& flags, const GlobalOptions& global) {
   if (!s.ok()) return ReportError("search", s, false);
   const char* kind = IsSimilarity(idx.metric()) ? "inner products, larger is better"
                                                   : "squared L2 distances, smaller is better";
-  fmt::print("searched {} queries (k={}, nprobe={}) in {:.3f} s ({:.0f} QPS)\n", nq, flags.k, flags.nprobe,
+  const std::string setting = flags.ef != 0 ? fmt::format("ef={}", flags.ef)
+                                            : fmt::format("nprobe={}", flags.nprobe);
+  fmt::print("searched {} queries (k={}, {}) in {:.3f} s ({:.0f} QPS)\n", nq, flags.k, setting,
              seconds, seconds > 0 ? nq / seconds : 0.0);
   fmt::print("wrote ids to {} and {} to {}\n", flags.output, kind, DistancesPath(flags.output));
   return kExitOk;
@@ -71,6 +79,13 @@ void AddSearchCommand(CLI::App& app, const GlobalOptions& global, int& exit_code
   cmd->add_option("--queries,-q", flags->queries, "Query vectors (any input format)")->required();
   cmd->add_option("-k", flags->k, "Neighbours per query")->default_str("10");
   cmd->add_option("--nprobe", flags->nprobe, "Inverted lists visited per query (IVF)")->default_str("1");
+  cmd->add_option("--ef,--ef-search", flags->ef,
+                  "HNSW candidate list size (0 = the efSearch stored in the index)")
+      ->default_str("0");
+  cmd->add_option("--walk", flags->walk,
+                  "HNSW level-0 walk: faiss (what Faiss 1.7.3 returns for this file) or hnswlib")
+      ->check(CLI::IsMember({"faiss", "hnswlib"}))
+      ->default_str("faiss");
   cmd->add_option("--output,-o", flags->output, "Output .npy of int64 ids (nq×k)")->required();
   cmd->callback([flags, &global, &exit_code] { exit_code = RunSearchCommand(*flags, global); });
 }

@@ -5,8 +5,10 @@
 #include <vector>
 
 #include "kiln/index/hnsw/hnsw_build.h"
+#include "kiln/index/hnsw/hnsw_faiss_walk.h"
 #include "kiln/index/hnsw/hnsw_search.h"
 #include "kiln/index/hnsw/hnsw_space.h"
+#include "kiln/index/id_map_index.h"
 #include "kiln/index/prepared_vectors.h"
 
 namespace kiln::index {
@@ -18,13 +20,13 @@ constexpr size_t kQueryBlock = 4096;
 // Runs the queries of [q0, q0 + nq) through the graph with `space`
 // (one Space per worker) and writes Index::Search's output.
 template <class MakeSpace>
-void SearchBlock(const HnswGraph& g, MakeSpace make_space, const float* queries, size_t d, size_t nq,
-                 size_t k, size_t ef, bool similarity, float* distances, idx_t* labels,
-                 ThreadPool& pool) {
-  std::vector<hnsw::HnswScratch> scratch(static_cast<size_t>(pool.num_threads()));
+void SearchBlock(const HnswGraph& g, HnswWalk walk, MakeSpace make_space, const float* queries,
+                 size_t d, size_t nq, size_t k, size_t ef, bool similarity, float* distances,
+                 idx_t* labels, ThreadPool& pool) {
+  std::vector<hnsw::FaissWalkScratch> scratch(static_cast<size_t>(pool.num_threads()));
   pool.ParallelFor(nq, 16, [&](size_t b, size_t e, int worker) {
     auto space = make_space();
-    hnsw::HnswScratch& s = scratch[static_cast<size_t>(worker)];
+    hnsw::FaissWalkScratch& s = scratch[static_cast<size_t>(worker)];
     std::vector<hnsw::Neighbor> found;
     for (size_t i = b; i < e; ++i) {
       float* dist = distances + i * k;
@@ -32,7 +34,10 @@ void SearchBlock(const HnswGraph& g, MakeSpace make_space, const float* queries,
       found.clear();
       if (g.ntotal() > 0) {
         space.SetQuery(queries + i * d);
-        hnsw::SearchGraph(g, space, k, ef, s, found);
+        if (walk == HnswWalk::kFaiss)
+          hnsw::SearchGraphFaiss(g, space, k, ef, s, found);
+        else
+          hnsw::SearchGraph(g, space, k, ef, s.walk, found);
       }
       for (size_t j = 0; j < k; ++j) {
         if (j < found.size()) {
@@ -118,7 +123,11 @@ Status HnswIndex::Add(const float* x, size_t n, const ExecContext& ctx) {
                               : decoded.data();
   hnsw::FloatSpace space(old_rows, old, prepared.data(), d(), IsSimilarity(metric()));
   graph_.AppendNodes(node_levels);
-  Status status = hnsw::InsertNodes(graph_, old, space, ef_construction(), ctx);
+  hnsw::HnswBuildOptions options;
+  options.ef_construction = ef_construction();
+  options.build_codes = build_codes_;
+  Status status =
+      hnsw::InsertNodes(graph_, old, space, d(), IsSimilarity(metric()), options, ctx);
   if (!status.ok()) {
     graph_.Truncate(old);
     return status;
@@ -141,14 +150,26 @@ Status HnswIndex::Search(const float* queries, size_t nq, size_t k, const Search
     idx_t* lab = labels + q0 * k;
     if (const auto* sq = dynamic_cast<const ScalarQuantizerIndex*>(storage_.get())) {
       auto make = [&] { return hnsw::SqSpace(sq->sq(), sq->codes().data(), similarity); };
-      SearchBlock(graph_, make, block.data(), d(), m, k, ef, similarity, dist, lab, *ctx.pool);
+      SearchBlock(graph_, walk_, make, block.data(), d(), m, k, ef, similarity, dist, lab, *ctx.pool);
     } else {
       const auto& flat = static_cast<const FlatIndex&>(*storage_);
       auto make = [&] { return hnsw::FloatSpace(flat.vectors(), ntotal(), nullptr, d(), similarity); };
-      SearchBlock(graph_, make, block.data(), d(), m, k, ef, similarity, dist, lab, *ctx.pool);
+      SearchBlock(graph_, walk_, make, block.data(), d(), m, k, ef, similarity, dist, lab, *ctx.pool);
     }
   }
   return OkStatus();
+}
+
+HnswIndex* FindHnsw(Index& index) {
+  Index* inner = &index;
+  if (auto* map = dynamic_cast<IdMapIndex*>(inner)) inner = &map->mutable_inner();
+  return dynamic_cast<HnswIndex*>(inner);
+}
+
+std::optional<HnswWalk> ParseHnswWalk(std::string_view name) {
+  if (name == "faiss") return HnswWalk::kFaiss;
+  if (name == "hnswlib") return HnswWalk::kHnswlib;
+  return std::nullopt;
 }
 
 }  // namespace kiln::index

@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <random>
 #include <string>
 
@@ -23,6 +25,16 @@
 #include "kiln/index/sq_index.h"
 
 namespace kiln::index {
+
+// How Search walks the graph at level 0.
+enum class HnswWalk {
+  // Faiss 1.7.3's walk (hnsw/hnsw_faiss_walk.h): the same results a Faiss
+  // reader of the written file returns at the same efSearch.
+  kFaiss,
+  // hnswlib's best-first walk (hnsw/hnsw_search.h): stops when the closest
+  // candidate is farther than the ef-th result.
+  kHnswlib,
+};
 
 // Seed of the level draws when none is given (Faiss's HNSW rng seed).
 inline constexpr uint64_t kDefaultHnswSeed = 12345;
@@ -61,6 +73,12 @@ class HnswIndex final : public Index {
   size_t ef_search() const { return static_cast<size_t>(graph_.ef_search); }
   void set_ef_construction(size_t ef) { graph_.ef_construction = static_cast<int32_t>(ef); }
   void set_ef_search(size_t ef) { graph_.ef_search = static_cast<int32_t>(ef); }
+  // Build on 8-bit codes (default) or on floats throughout (hnsw/hnsw_build.h).
+  void set_build_codes(bool on) { build_codes_ = on; }
+  void set_walk(HnswWalk walk) { walk_ = walk; }
+  HnswWalk walk() const { return walk_; }
+  // Reseeds the level draws (before the first Add, for a reproducible build).
+  void set_seed(uint64_t seed) { rng_.seed(seed); }
 
  private:
   HnswIndex(size_t d, Metric metric, HnswGraph graph, std::unique_ptr<Index> storage);
@@ -70,6 +88,13 @@ class HnswIndex final : public Index {
   HnswGraph graph_;
   std::unique_ptr<Index> storage_;
   std::mt19937_64 rng_;
+  bool build_codes_ = true;
+  HnswWalk walk_ = HnswWalk::kFaiss;
 };
+
+// The HnswIndex in index (itself or inside an IdMapIndex), or null.
+HnswIndex* FindHnsw(Index& index);
+// "faiss" or "hnswlib" → the walk; nullopt otherwise.
+std::optional<HnswWalk> ParseHnswWalk(std::string_view name);
 
 }  // namespace kiln::index

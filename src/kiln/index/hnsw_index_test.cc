@@ -126,6 +126,27 @@ TEST(HnswIndexTest, SingleThreadBuildIsReproducible) {
   EXPECT_NE(a->graph().levels, c->graph().levels);
 }
 
+TEST(HnswIndexTest, FloatBuildAndCodeBuildBothFindNeighbours) {
+  const size_t n = 2000, d = 24, nq = 100, k = 10;
+  const auto [x, q] = Data(n, nq, d, 20, 51);
+  std::vector<float> ed(nq * k), dist(nq * k);
+  std::vector<idx_t> el(nq * k), lab(nq * k);
+  BruteForceKnn(q.data(), nq, x.data(), n, d, Metric::kL2, k, ed.data(), el.data());
+  for (bool codes : {false, true}) {
+    TestEnv env;
+    HnswIndex index(d, Metric::kL2, 12);
+    index.set_ef_construction(64);
+    index.set_build_codes(codes);
+    ASSERT_TRUE(index.Add(x.data(), n, env.ctx).ok());
+    ASSERT_TRUE(index.graph().Validate().ok());
+    EXPECT_EQ(ReachableAtLevel0(index.graph()), n);
+    SearchParams params;
+    params.ef_search = 64;
+    ASSERT_TRUE(index.Search(q.data(), nq, k, params, dist.data(), lab.data(), env.ctx).ok());
+    EXPECT_GE(Recall(el, lab, nq, k), 0.95) << "build codes " << codes;
+  }
+}
+
 TEST(HnswIndexTest, InnerProductAndCosine) {
   const size_t n = 2000, d = 16, nq = 50, k = 5;
   const auto [x, q] = Data(n, nq, d, 10, 11);

@@ -10,6 +10,7 @@
 #include "kiln/format/faiss/faiss_writer.h"
 #include "kiln/index/auto_select.h"
 #include "kiln/index/factory.h"
+#include "kiln/index/hnsw_index.h"
 #include "kiln/index/typed_definition.h"
 #include "kiln/index/id_map_index.h"
 
@@ -70,6 +71,22 @@ std::string ManifestJson(const BuildRequest& request, const index::IndexSpec& sp
   return j.dump(2) + "\n";
 }
 
+// --ef-construction / --ef-search: only for HNSW, at least 1.
+Status ApplyEfOverrides(const BuildRequest& request, index::IndexSpec& spec) {
+  if (!request.ef_construction && !request.ef_search) return OkStatus();
+  if (spec.family != index::IndexFamily::kHnsw)
+    return InvalidArgumentError("--ef-construction and --ef-search need an HNSW index, not \"{}\"",
+                                spec.ToFactoryString());
+  for (const auto& [name, value] : {std::pair{"--ef-construction", request.ef_construction},
+                                    std::pair{"--ef-search", request.ef_search}})
+    if (value && (*value < 1 || *value > (size_t{1} << 20)))
+      return InvalidArgumentError("{}: expected a value in [1, {}], found {}", name, size_t{1} << 20,
+                                  *value);
+  if (request.ef_construction) spec.ef_construction = request.ef_construction;
+  if (request.ef_search) spec.ef_search = request.ef_search;
+  return OkStatus();
+}
+
 }  // namespace
 
 std::string IndexPathInDir(const std::string& dir) { return (fs::path(dir) / "faiss.index").string(); }
@@ -92,6 +109,7 @@ StatusOr<index::IndexSpec> ResolveIndexSpec(const BuildRequest& request) {
     KILN_ASSIGN_OR_RETURN(spec, index::ParseTypedDefinition(request.index_type, request.index_params));
   }
   KILN_RETURN_IF_ERROR(index::CheckImplemented(spec));
+  KILN_RETURN_IF_ERROR(ApplyEfOverrides(request, spec));
   return spec;
 }
 
@@ -133,6 +151,7 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
                                                                       request.target_recall));
     spec = std::move(choice.spec);
     report.auto_reason = std::move(choice.reason);
+    if (spec.family == index::IndexFamily::kHnsw) KILN_RETURN_IF_ERROR(ApplyEfOverrides(request, spec));
   }
   report.warnings.insert(report.warnings.end(), spec.warnings.begin(), spec.warnings.end());
 
@@ -142,6 +161,8 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
   train_params.kmeans.seed = request.seed;
   KILN_ASSIGN_OR_RETURN(std::unique_ptr<index::Index> built,
                         index::CreateIndex(spec, data.d(), request.metric, train_params));
+  // HNSW level draws follow --seed (reproducible builds on one thread).
+  if (index::HnswIndex* hnsw = index::FindHnsw(*built)) hnsw->set_seed(request.seed);
   t = std::chrono::steady_clock::now();
   KILN_RETURN_IF_ERROR(built->Train(data.data(), data.n(), ctx));
   report.train_seconds = SecondsSince(t);

@@ -35,6 +35,10 @@ struct BuildRequest {
   Metric metric = Metric::kL2;
   double sample_rate = 0;               // (0, 1]: share of vectors used for training
   uint64_t seed = 1234;
+  // HNSW: override the definition's efConstruction / efSearch (the latter is
+  // stored in the file as the search default).
+  std::optional<size_t> ef_construction;
+  std::optional<size_t> ef_search;
   ReadOptions read_options;
   std::string output_dir;
 };

@@ -5,6 +5,7 @@
 //   ScalarQuantizerIndex    → IxSQ
 //   IvfScalarQuantizerIndex → IwSq with an IxF2/IxFI quantizer and "ilar" lists
 //   IvfPqIndex   → IwPQ with an IxF2/IxFI quantizer and "ilar" lists
+//   HnswIndex    → IHNf (Flat storage) / IHNs (SQ storage) with the storage nested
 //   IdMapIndex   → IxMp around its inner index
 #pragma once
 

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <vector>
 
+#include "kiln/index/hnsw/hnsw_codes.h"
 #include "kiln/index/hnsw/hnsw_search.h"
 
 namespace kiln::index::hnsw {
@@ -17,7 +18,8 @@ constexpr size_t kInsertGrain = 64;
 // getNeighborsByHeuristic2): walks `sorted` (ascending distance to the base
 // node) and keeps a candidate unless a kept one is closer to it than the
 // base node is. At most max_n kept; fewer than max_n candidates are all kept.
-void SelectNeighbors(const FloatSpace& space, const std::vector<Neighbor>& sorted, size_t max_n,
+template <class Space>
+void SelectNeighbors(const Space& space, const std::vector<Neighbor>& sorted, size_t max_n,
                      std::vector<Neighbor>& kept) {
   kept.clear();
   if (sorted.size() <= max_n) {
@@ -39,12 +41,17 @@ void SelectNeighbors(const FloatSpace& space, const std::vector<Neighbor>& sorte
   }
 }
 
+// Space: the build distances (CodeSpace or FloatSpace). exact: float rows
+// to re-rank each level's candidates with before choosing neighbours (null
+// when the build distances are exact).
+template <class Space>
 class Builder {
  public:
-  Builder(HnswGraph& g, const FloatSpace& space, size_t ef_construction)
-      : g_(g), space_(space), ef_(ef_construction) {}
+  Builder(HnswGraph& g, const Space& space, const FloatSpace* exact, size_t ef_construction)
+      : g_(g), space_(space), exact_(exact), ef_(ef_construction), locks_(g.ntotal()) {}
 
-  void Insert(int32_t q, HnswScratch& s, FloatSpace& space);
+  // space and exact: this worker's copies.
+  void Insert(int32_t q, HnswScratch& s, Space& space, FloatSpace* exact);
 
  private:
   // Adds q to node's links at level, re-pruning a full list.
@@ -60,13 +67,15 @@ class Builder {
   }
 
   HnswGraph& g_;
-  const FloatSpace& space_;
+  const Space& space_;
+  const FloatSpace* exact_;
   size_t ef_;
   NodeLocks locks_;
   std::mutex entry_mu_;  // guards g_.entry_point and g_.max_level
 };
 
-void Builder::Insert(int32_t q, HnswScratch& s, FloatSpace& space) {
+template <class Space>
+void Builder<Space>::Insert(int32_t q, HnswScratch& s, Space& space, FloatSpace* exact) {
   const int level = g_.levels[static_cast<size_t>(q)] - 1;
   std::unique_lock<std::mutex> entry_lock(entry_mu_);
   const int32_t ep = g_.entry_point;
@@ -80,7 +89,8 @@ void Builder::Insert(int32_t q, HnswScratch& s, FloatSpace& space) {
   // point (rare: one node per new level).
   if (level <= max_level) entry_lock.unlock();
 
-  space.SetQuery(space.Row(q));
+  space.SetQueryNode(q);
+  if (exact != nullptr) exact->SetQueryNode(q);
   Neighbor cur{0, ep};
   space.ToNodes(&cur.id, 1, &cur.d);
   s.NewWalk(g_.ntotal());
@@ -92,10 +102,17 @@ void Builder::Insert(int32_t q, HnswScratch& s, FloatSpace& space) {
     s.Visit(q);
     SearchLevel(g_, space, &locks_, l, ef_, s);
     sorted.assign(s.results.begin(), s.results.end());
+    if (exact != nullptr) {
+      s.ids.resize(sorted.size());
+      s.dists.resize(sorted.size());
+      for (size_t j = 0; j < sorted.size(); ++j) s.ids[j] = sorted[j].id;
+      exact->ToNodes(s.ids.data(), sorted.size(), s.dists.data());
+      for (size_t j = 0; j < sorted.size(); ++j) sorted[j].d = s.dists[j];
+    }
     std::sort(sorted.begin(), sorted.end(), Closer);
     SelectNeighbors(space, sorted, g_.M(), s.selected);
     {
-      std::lock_guard<std::mutex> lock(locks_.For(q));
+      const NodeLock lock(&locks_, q);
       WriteLinks(q, l, s.selected);
     }
     for (const Neighbor& v : s.selected) AddLink(v.id, q, v.d, l, cand, kept);
@@ -107,9 +124,10 @@ void Builder::Insert(int32_t q, HnswScratch& s, FloatSpace& space) {
   }
 }
 
-void Builder::AddLink(int32_t node, int32_t q, float d, int level, std::vector<Neighbor>& cand,
+template <class Space>
+void Builder<Space>::AddLink(int32_t node, int32_t q, float d, int level, std::vector<Neighbor>& cand,
                       std::vector<Neighbor>& kept) {
-  std::lock_guard<std::mutex> lock(locks_.For(node));
+  const NodeLock lock(&locks_, node);
   const size_t b = g_.begin(static_cast<size_t>(node), level);
   const size_t e = g_.end(static_cast<size_t>(node), level);
   size_t s = b;
@@ -187,16 +205,22 @@ size_t RepairReachability(HnswGraph& g) {
   return repaired;
 }
 
-Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& space, size_t ef_construction,
-                   const ExecContext& ctx) {
+namespace {
+
+template <class Space>
+Status InsertWith(HnswGraph& graph, size_t first, const Space& space, const FloatSpace* exact,
+                  size_t ef_construction, const ExecContext& ctx) {
   const size_t n = graph.ntotal();
-  if (first >= n) return OkStatus();
-  Builder builder(graph, space, std::max<size_t>(ef_construction, 1));
+  Builder<Space> builder(graph, space, exact, std::max<size_t>(ef_construction, 1));
   ThreadPool& pool = *ctx.pool;
-  std::vector<HnswScratch> scratch(static_cast<size_t>(pool.num_threads()));
-  std::vector<FloatSpace> spaces(static_cast<size_t>(pool.num_threads()), space);
+  const auto nt = static_cast<size_t>(pool.num_threads());
+  std::vector<HnswScratch> scratch(nt);
+  std::vector<Space> spaces(nt, space);
+  std::vector<FloatSpace> exacts;
+  if (exact != nullptr) exacts.assign(nt, *exact);
+  auto exact_of = [&](size_t w) { return exacts.empty() ? nullptr : &exacts[w]; };
   // The first node alone, so that every parallel insert finds an entry point.
-  builder.Insert(static_cast<int32_t>(first), scratch[0], spaces[0]);
+  builder.Insert(static_cast<int32_t>(first), scratch[0], spaces[0], exact_of(0));
   std::atomic<size_t> done{1};
   std::atomic<bool> cancelled{false};
   const size_t total = n - first;
@@ -207,10 +231,28 @@ Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& space, size
     }
     const auto w = static_cast<size_t>(worker);
     for (size_t i = b; i < e; ++i)
-      builder.Insert(static_cast<int32_t>(first + 1 + i), scratch[w], spaces[w]);
+      builder.Insert(static_cast<int32_t>(first + 1 + i), scratch[w], spaces[w], exact_of(w));
     ctx.Report("hnsw insert", done.fetch_add(e - b) + (e - b), total);
   });
   if (cancelled.load() || ctx.cancelled()) return CancelledError("cancelled during hnsw insert");
+  return OkStatus();
+}
+
+}  // namespace
+
+Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_t d,
+                   bool inner_product, const HnswBuildOptions& options, const ExecContext& ctx) {
+  const size_t n = graph.ntotal();
+  if (first >= n) return OkStatus();
+  if (options.build_codes) {
+    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hnsw insert"));
+    const BuildCodes codes(rows, n, d, inner_product, *ctx.pool);
+    const FloatSpace* exact = codes.exact() ? nullptr : &rows;
+    KILN_RETURN_IF_ERROR(
+        InsertWith(graph, first, CodeSpace(codes), exact, options.ef_construction, ctx));
+  } else {
+    KILN_RETURN_IF_ERROR(InsertWith(graph, first, rows, nullptr, options.ef_construction, ctx));
+  }
   // A replaced link can strand another node; a few rounds settle it.
   for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
   }

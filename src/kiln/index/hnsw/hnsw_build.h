@@ -18,12 +18,20 @@
 
 namespace kiln::index::hnsw {
 
+struct HnswBuildOptions {
+  size_t ef_construction = kDefaultEfConstruction;
+  // Walk the graph on 8-bit build codes (hnsw_codes.h), re-ranking on floats
+  // when the codes are lossy; false: float distances throughout.
+  bool build_codes = true;
+};
+
 // Links nodes [first, graph.ntotal()) into the graph (their levels already
-// appended, their slots empty). space gives every node's vector. Progress:
-// "hnsw insert". Cancelled: returns CancelledError with the graph partly
-// built (the caller truncates it).
-Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& space, size_t ef_construction,
-                   const ExecContext& ctx);
+// appended, their slots empty). rows gives every node's d floats (prepared:
+// unit norm for cosine); distances are squared L2, or the negated inner
+// product when inner_product. Progress: "hnsw insert". Cancelled: returns
+// CancelledError with the graph partly built (the caller truncates it).
+Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_t d,
+                   bool inner_product, const HnswBuildOptions& options, const ExecContext& ctx);
 
 // Makes every node reachable from the entry point through level-0 links
 // (pruning can strand a few): an unreachable node gets a link from one of

@@ -11,7 +11,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
+#include <atomic>
+#include <memory>
 #include <vector>
 
 #include "kiln/index/hnsw/hnsw_graph.h"
@@ -22,26 +23,58 @@ struct Neighbor {
   float d;
   int32_t id;
 };
-inline bool Closer(const Neighbor& a, const Neighbor& b) {
-  return a.d < b.d || (a.d == b.d && a.id < b.id);
-}
+// Comparators as function objects (not function pointers) so that the
+// standard heap and sort algorithms inline them.
+struct CloserT {
+  bool operator()(const Neighbor& a, const Neighbor& b) const {
+    return a.d < b.d || (a.d == b.d && a.id < b.id);
+  }
+};
+inline constexpr CloserT Closer{};
 
-// Striped per-node mutexes: node i uses mutex i % size. A thread holds at
-// most one at a time.
+// One spinlock byte per node (a compact table stays in cache, unlike one
+// mutex per node). A thread holds at most one at a time, for a few dozen
+// loads or stores, so spinning is cheap.
 class NodeLocks {
  public:
-  explicit NodeLocks(size_t size = 1 << 16) : mutexes_(size) {}
-  std::mutex& For(int32_t node) const { return mutexes_[static_cast<size_t>(node) % mutexes_.size()]; }
+  explicit NodeLocks(size_t n) : flags_(new std::atomic<uint8_t>[n]) {
+    for (size_t i = 0; i < n; ++i) flags_[i].store(0, std::memory_order_relaxed);
+  }
+  void lock(int32_t node) const {
+    std::atomic<uint8_t>& f = flags_[static_cast<size_t>(node)];
+    while (f.exchange(1, std::memory_order_acquire) != 0) {
+      while (f.load(std::memory_order_relaxed) != 0) __builtin_ia32_pause();
+    }
+  }
+  void unlock(int32_t node) const { flags_[static_cast<size_t>(node)].store(0, std::memory_order_release); }
+  void Prefetch(int32_t node) const { __builtin_prefetch(&flags_[static_cast<size_t>(node)], 1); }
 
  private:
-  mutable std::vector<std::mutex> mutexes_;
+  std::unique_ptr<std::atomic<uint8_t>[]> flags_;
+};
+
+// Holds one node's lock for a scope (no lock when locks is null).
+class NodeLock {
+ public:
+  NodeLock(const NodeLocks* locks, int32_t node) : locks_(locks), node_(node) {
+    if (locks_ != nullptr) locks_->lock(node_);
+  }
+  ~NodeLock() {
+    if (locks_ != nullptr) locks_->unlock(node_);
+  }
+  NodeLock(const NodeLock&) = delete;
+  NodeLock& operator=(const NodeLock&) = delete;
+
+ private:
+  const NodeLocks* locks_;
+  int32_t node_;
 };
 
 // Per-worker scratch reused across queries: an epoch-stamped visited table
 // and the two heaps of a layer search.
 class HnswScratch {
  public:
-  // Starts a new walk over a graph of n nodes (O(1) except every 2^32 walks).
+  // Starts a new walk over a graph of n nodes (O(1) except every 65535 walks).
   void NewWalk(size_t n) {
     if (visited_.size() < n) visited_.resize(n, 0);
     if (++epoch_ == 0) {
@@ -51,7 +84,7 @@ class HnswScratch {
   }
   // Marks id; true when it was not yet visited in this walk.
   bool Visit(int32_t id) {
-    uint32_t& v = visited_[static_cast<size_t>(id)];
+    uint16_t& v = visited_[static_cast<size_t>(id)];
     if (v == epoch_) return false;
     v = epoch_;
     return true;
@@ -64,20 +97,25 @@ class HnswScratch {
   std::vector<Neighbor> selected;
 
  private:
-  std::vector<uint32_t> visited_;
-  uint32_t epoch_ = 0;
+  std::vector<uint16_t> visited_;  // 16-bit stamps: half the cache footprint
+  uint16_t epoch_ = 0;
 };
 
-inline bool MinHeapOrder(const Neighbor& a, const Neighbor& b) { return b.d < a.d; }
-inline bool MaxHeapOrder(const Neighbor& a, const Neighbor& b) { return a.d < b.d; }
+struct MinHeapOrderT {
+  bool operator()(const Neighbor& a, const Neighbor& b) const { return b.d < a.d; }
+};
+struct MaxHeapOrderT {
+  bool operator()(const Neighbor& a, const Neighbor& b) const { return a.d < b.d; }
+};
+inline constexpr MinHeapOrderT MinHeapOrder{};
+inline constexpr MaxHeapOrderT MaxHeapOrder{};
 
 // Copies node's links at level into out (sized >= capacity); returns the count.
 inline size_t GatherLinks(const HnswGraph& g, int32_t node, int level, const NodeLocks* locks,
                           int32_t* out) {
   const size_t b = g.begin(static_cast<size_t>(node), level);
   const size_t e = g.end(static_cast<size_t>(node), level);
-  std::unique_lock<std::mutex> lock;
-  if (locks != nullptr) lock = std::unique_lock<std::mutex>(locks->For(node));
+  const NodeLock lock(locks, node);
   size_t n = 0;
   for (size_t s = b; s < e; ++s) {
     const int32_t v = g.neighbors[s];
@@ -120,6 +158,15 @@ void SearchLevel(const HnswGraph& g, const Space& space, const NodeLocks* locks,
     if (s.results.size() >= ef && c.d > s.results.front().d) break;
     std::pop_heap(s.candidates.begin(), s.candidates.end(), MinHeapOrder);
     s.candidates.pop_back();
+    // The next candidate is likely the current closest: fetch its links (a
+    // random DRAM access) while this one's neighbours are scored.
+    if (!s.candidates.empty()) {
+      const int32_t next = s.candidates.front().id;
+      const int32_t* links = &g.neighbors[g.begin(static_cast<size_t>(next), level)];
+      __builtin_prefetch(links);
+      __builtin_prefetch(links + 16);
+      if (locks != nullptr) locks->Prefetch(next);
+    }
     size_t n = GatherLinks(g, c.id, level, locks, s.ids.data());
     size_t fresh = 0;
     for (size_t j = 0; j < n; ++j)

@@ -24,6 +24,7 @@ class FloatSpace {
     return i < n_first_ ? first_ + i * d_ : second_ + (i - n_first_) * d_;
   }
   void SetQuery(const float* q) { q_ = q; }
+  void SetQueryNode(int32_t id) { q_ = Row(id); }
   float Distance(const float* a, const float* b) const {
     return inner_product_ ? -kernels_->inner_product(a, b, d_) : kernels_->l2sqr(a, b, d_);
   }

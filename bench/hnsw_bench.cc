@@ -1,0 +1,160 @@
+// HNSW build + search benchmark for bench/hnsw_run: kiln's HnswIndex or
+// hnswlib (Debian's header-only libhnswlib-dev, compiled here with kiln's
+// flags: no -march, so hnswlib's compile-time SIMD choice is SSE only). One
+// JSON line per run: build seconds on --threads threads, peak RSS, and a
+// single-thread recall@10 / QPS sweep over --ef.
+#include <hnswlib/hnswlib.h>
+
+#include <atomic>
+#include <queue>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "bench/bench_common.h"
+#include "kiln/index/factory.h"
+#include "kiln/index/hnsw_index.h"
+
+using kiln::bench::Seconds;
+
+namespace {
+
+void Check(const kiln::Status& s) {
+  if (!s.ok()) {
+    fmt::print(stderr, "{}\n", s.ToString());
+    std::exit(1);
+  }
+}
+
+struct Args {
+  std::string tool = "kiln", factory, name, base, queries, gt;
+  int threads = 2;
+  size_t M = 16, efc = 200, k = 10;
+  std::vector<size_t> efs{10, 20, 40, 80, 160};
+  std::vector<std::string> walks{"faiss", "hnswlib"};  // kiln: one sweep per walk
+};
+
+struct Result {
+  double build_s = 0;
+  double build_cpu_s = 0;
+  long build_peak_rss_kb = 0;
+  std::string sweep;
+  void Add(size_t ef, double recall, double qps) {
+    sweep += fmt::format("{}{{\"ef\":{},\"recall\":{:.4f},\"qps\":{:.0f}}}", sweep.empty() ? "" : ",",
+                         ef, recall, qps);
+  }
+};
+
+// One Result per walk (same build).
+std::vector<Result> RunKiln(const Args& a, const kiln::Dataset& x, const kiln::Dataset& q,
+                            const kiln::IntMatrix& gt) {
+  kiln::ThreadPool pool(a.threads), one(1);
+  kiln::ExecContext ctx{&pool, nullptr, nullptr}, ctx1{&one, nullptr, nullptr};
+  auto spec = kiln::index::ParseFactoryString(a.factory);
+  Check(spec.status());
+  spec->ef_construction = a.efc;
+  auto index = kiln::index::CreateIndex(*spec, x.d(), kiln::Metric::kL2);
+  Check(index.status());
+  Result r;
+  const double cpu0 = kiln::bench::CpuSeconds();
+  auto t0 = std::chrono::steady_clock::now();
+  Check((*index)->Train(x.data(), x.n(), ctx));
+  Check((*index)->Add(x.data(), x.n(), ctx));
+  r.build_s = Seconds(t0);
+  r.build_cpu_s = kiln::bench::CpuSeconds() - cpu0;
+  r.build_peak_rss_kb = kiln::bench::PeakRssKb();
+  std::vector<float> dist(q.n() * a.k);
+  std::vector<kiln::idx_t> labels(q.n() * a.k);
+  std::vector<Result> results;
+  for (const std::string& walk : a.walks) {
+    kiln::index::FindHnsw(**index)->set_walk(*kiln::index::ParseHnswWalk(walk));
+    Result w = r;
+    for (size_t ef : a.efs) {
+      kiln::index::SearchParams sp;
+      sp.ef_search = ef;
+      t0 = std::chrono::steady_clock::now();
+      Check((*index)->Search(q.data(), q.n(), a.k, sp, dist.data(), labels.data(), ctx1));
+      const double s = Seconds(t0);
+      std::vector<int64_t> found(labels.begin(), labels.end());
+      w.Add(ef, kiln::bench::Recall(gt, found, q.n(), a.k), q.n() / s);
+    }
+    results.push_back(w);
+  }
+  return results;
+}
+
+Result RunHnswlib(const Args& a, const kiln::Dataset& x, const kiln::Dataset& q,
+                  const kiln::IntMatrix& gt) {
+  hnswlib::L2Space space(x.d());
+  hnswlib::HierarchicalNSW<float> index(&space, x.n(), a.M, a.efc, 100);
+  Result r;
+  const double cpu0 = kiln::bench::CpuSeconds();
+  auto t0 = std::chrono::steady_clock::now();
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < a.threads; ++t)
+    workers.emplace_back([&] {
+      for (size_t i; (i = next.fetch_add(1)) < x.n();) index.addPoint(x.data() + i * x.d(), i);
+    });
+  for (auto& w : workers) w.join();
+  r.build_s = Seconds(t0);
+  r.build_cpu_s = kiln::bench::CpuSeconds() - cpu0;
+  r.build_peak_rss_kb = kiln::bench::PeakRssKb();
+  std::vector<int64_t> found(q.n() * a.k, -1);
+  for (size_t ef : a.efs) {
+    index.setEf(ef);
+    t0 = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < q.n(); ++i) {
+      auto top = index.searchKnn(q.data() + i * q.d(), a.k);
+      for (size_t j = top.size(); j-- > 0;) {
+        found[i * a.k + j] = static_cast<int64_t>(top.top().second);
+        top.pop();
+      }
+    }
+    const double s = Seconds(t0);
+    r.Add(ef, kiln::bench::Recall(gt, found, q.n(), a.k), q.n() / s);
+  }
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"HNSW build/search benchmark (kiln or hnswlib)"};
+  Args a;
+  app.add_option("--tool", a.tool)->check(CLI::IsMember({"kiln", "hnswlib"}));
+  app.add_option("--factory", a.factory, "kiln factory string (HNSW16, HNSW16,SQ8)");
+  app.add_option("--name", a.name);
+  app.add_option("--threads", a.threads);
+  app.add_option("--M", a.M);
+  app.add_option("--efc", a.efc);
+  app.add_option("--ef", a.efs)->delimiter(',');
+  app.add_option("--walks", a.walks, "kiln: level-0 walks to sweep (faiss, hnswlib)")->delimiter(',');
+  app.add_option("--base", a.base)->required();
+  app.add_option("--queries", a.queries)->required();
+  app.add_option("--gt", a.gt)->required();
+  CLI11_PARSE(app, argc, argv);
+  if (a.factory.empty()) a.factory = fmt::format("HNSW{}", a.M);
+  kiln::Dataset x = kiln::bench::MustRead(a.base);
+  kiln::Dataset q = kiln::bench::MustRead(a.queries);
+  kiln::IntMatrix gt = kiln::bench::MustReadNeighbors(a.gt);
+  const long rss_before = kiln::bench::PeakRssKb();
+  std::vector<Result> runs;
+  std::vector<std::string> labels;
+  if (a.tool == "kiln") {
+    runs = RunKiln(a, x, q, gt);
+    for (const std::string& walk : a.walks) labels.push_back(fmt::format("{} ({} walk)", a.factory, walk));
+  } else {
+    runs = {RunHnswlib(a, x, q, gt)};
+    labels = {fmt::format("HNSW{}", a.M)};
+  }
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const Result& r = runs[i];
+    fmt::print("{{\"tool\":\"{}\",\"bench\":\"hnsw\",\"factory\":\"{}\",\"name\":\"{}\",\"n\":{},\"d\":{},"
+               "\"M\":{},\"efc\":{},\"threads\":{},\"build_seconds\":{:.3f},\"build_cpu_seconds\":{:.3f},"
+               "\"rss_after_load_mb\":{:.0f},\"build_peak_rss_mb\":{:.0f},\"search\":[{}]}}\n",
+               a.tool, labels[i], a.name, x.n(), x.d(), a.M, a.efc, a.threads, r.build_s, r.build_cpu_s,
+               rss_before / 1024.0, r.build_peak_rss_kb / 1024.0, r.sweep);
+  }
+  return 0;
+}

@@ -1,0 +1,92 @@
+// 8-bit build codes for HNSW construction (internal to kiln_index). Inserting
+// a node is bound by memory traffic (every distance pulls a whole vector from
+// DRAM), so the graph is built on one byte per component, a quarter of the
+// float traffic, with integer SIMD kernels:
+//   x[i] ≈ offset[i] + scale · c[i],   c[i] in 0..255
+// One scale for all components (the largest range / 255) keeps the squared
+// L2 distance an integer sum: |x - y|² ≈ scale² · Σ (cx[i] - cy[i])², and the
+// same absolute step everywhere is what L2 needs. Inner products expand to
+//   x·y ≈ Σ offset² + scale·(t(cx) + t(cy)) + scale²·Σ cx[i]·cy[i],
+//   t(c) = Σ offset[i]·c[i] (kept per node).
+// When every value is reproduced exactly (e.g. 8-bit pixels) the build
+// distances are exact; otherwise the builder re-ranks candidates on floats.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kiln/base/thread_pool.h"
+#include "kiln/index/hnsw/hnsw_space.h"
+#include "kiln/simd/simd_level.h"
+
+namespace kiln::index::hnsw {
+
+struct U8Kernels {
+  // Σ (a[i] - b[i])².
+  uint64_t (*l2sqr)(const uint8_t* a, const uint8_t* b, size_t d);
+  // Σ a[i]·b[i].
+  uint64_t (*dot)(const uint8_t* a, const uint8_t* b, size_t d);
+};
+// The AVX-512 kernels sum in 32-bit lanes: they serve d up to kMaxAvx512D.
+const U8Kernels& U8KernelsFor(simd::SimdLevel level, size_t d);
+inline constexpr size_t kMaxAvx512D = size_t{1} << 19;
+// Per-ISA tables (hnsw_codes.cc, hnsw_codes_avx512.cc).
+const U8Kernels& U8KernelsScalar();
+const U8Kernels& U8KernelsAvx512();
+
+class BuildCodes {
+ public:
+  // Encodes rows [0, n_first) of `first` then [0, n - n_first) of `second`.
+  BuildCodes(const FloatSpace& rows, size_t n, size_t d, bool inner_product, ThreadPool& pool);
+
+  const uint8_t* code(int32_t id) const { return codes_.data() + static_cast<size_t>(id) * d_; }
+  // True when decoding gives back every input value exactly.
+  bool exact() const { return exact_; }
+  // Build distance (squared L2 or negated inner product) between two nodes.
+  float Distance(int32_t a, int32_t b) const {
+    if (!inner_product_) return scale2_ * static_cast<float>(kernels_->l2sqr(code(a), code(b), d_));
+    const float dot = static_cast<float>(kernels_->dot(code(a), code(b), d_));
+    return -(offset_sq_ + scale_ * (term_[static_cast<size_t>(a)] + term_[static_cast<size_t>(b)]) +
+             scale2_ * dot);
+  }
+  size_t d() const { return d_; }
+
+ private:
+  size_t d_;
+  bool inner_product_;
+  bool exact_ = true;
+  float scale_ = 1, scale2_ = 1, offset_sq_ = 0;
+  std::vector<float> offset_;
+  std::vector<float> term_;  // t(c) per node (inner product only)
+  std::vector<uint8_t> codes_;
+  const U8Kernels* kernels_;
+};
+
+}  // namespace kiln::index::hnsw
+
+namespace kiln::index::hnsw {
+
+// Build distances on BuildCodes (the Space of hnsw_search.h; queries are
+// stored nodes).
+class CodeSpace {
+ public:
+  explicit CodeSpace(const BuildCodes& codes) : codes_(&codes) {}
+  void SetQueryNode(int32_t id) { q_ = id; }
+  void ToNodes(const int32_t* ids, size_t n, float* out) const {
+    for (size_t j = 0; j < n; ++j) {
+      if (j + 1 < n) {
+        const auto* p = reinterpret_cast<const char*>(codes_->code(ids[j + 1]));
+        for (size_t off = 0; off < codes_->d() && off < 2048; off += 64) __builtin_prefetch(p + off);
+      }
+      out[j] = codes_->Distance(q_, ids[j]);
+    }
+  }
+  float Between(int32_t a, int32_t b) const { return codes_->Distance(a, b); }
+
+ private:
+  const BuildCodes* codes_;
+  int32_t q_ = 0;
+};
+
+}  // namespace kiln::index::hnsw
