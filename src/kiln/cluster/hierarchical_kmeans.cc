@@ -62,9 +62,21 @@ StatusOr<KMeansResult> TrainHierarchicalKMeans(const float* x, size_t n, size_t 
                                                const KMeansParams& params,
                                                const HierarchicalKMeansParams& hparams,
                                                const ExecContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(HierarchicalKMeansResult r, TrainHierarchicalKMeansLevels(x, n, d, k, params, hparams, ctx));
+  return std::move(r.fine);
+}
+
+StatusOr<HierarchicalKMeansResult> TrainHierarchicalKMeansLevels(const float* x, size_t n, size_t d, size_t k,
+                                                                 const KMeansParams& params,
+                                                                 const HierarchicalKMeansParams& hparams,
+                                                                 const ExecContext& ctx) {
   const size_t coarse_k =
       hparams.coarse_k != 0 ? hparams.coarse_k : static_cast<size_t>(std::llround(std::sqrt(static_cast<double>(k))));
-  if (coarse_k < 2 || coarse_k >= k || n < k) return TrainKMeans(x, n, d, k, params, ctx);
+  HierarchicalKMeansResult out;
+  if (coarse_k < 2 || coarse_k >= k || n < k) {
+    KILN_ASSIGN_OR_RETURN(out.fine, TrainKMeans(x, n, d, k, params, ctx));
+    return out;
+  }
   ThreadPool& pool = *ctx.pool;
 
   // Fine training uses the same per-centroid cap as flat k-means would, so
@@ -156,7 +168,10 @@ StatusOr<KMeansResult> TrainHierarchicalKMeans(const float* x, size_t n, size_t 
     result.objective += fine_stats[c].objective;
     result.empty_cluster_splits += fine_stats[c].empty_cluster_splits;
   }
-  return result;
+  out.fine = std::move(result);
+  out.coarse = std::move(coarse.centroids);
+  out.coarse_k = coarse_k;
+  return out;
 }
 
 }  // namespace kiln::cluster

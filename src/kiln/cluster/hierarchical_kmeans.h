@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "kiln/base/exec_context.h"
 #include "kiln/base/status.h"
@@ -34,6 +35,22 @@ StatusOr<KMeansResult> TrainHierarchicalKMeans(const float* x, size_t n, size_t 
                                                const KMeansParams& params,
                                                const HierarchicalKMeansParams& hparams,
                                                const ExecContext& ctx);
+
+// Both levels of a hierarchical run: the k fine centroids and the coarse
+// ones they were trained under. Every fine centroid is the mean of points of
+// one coarse Voronoi cell, so its nearest coarse centroid is (up to the
+// perturbation of an empty-cluster split) the one it was trained under: the
+// pair is a two-level partition tree whose greedy descent retraces training.
+struct HierarchicalKMeansResult {
+  KMeansResult fine;
+  std::vector<float> coarse;  // coarse_k × d; empty when it fell back to flat k-means
+  size_t coarse_k = 0;
+};
+
+StatusOr<HierarchicalKMeansResult> TrainHierarchicalKMeansLevels(const float* x, size_t n, size_t d, size_t k,
+                                                                 const KMeansParams& params,
+                                                                 const HierarchicalKMeansParams& hparams,
+                                                                 const ExecContext& ctx);
 
 struct BalanceParams {
   /// Largest list allowed, as a multiple of the mean list size n/k (> 1).

@@ -67,38 +67,65 @@ StatusOr<Sample> LoadPgSample(const PartitionJobOptions& o, std::vector<size_t>&
   return Sample{std::move(r.vectors), r.table_rows, r.method};
 }
 
-StatusOr<std::vector<float>> ClusterLevel(const float* x, size_t n, size_t d, size_t k, bool bottom,
-                                          const PartitionJobOptions& o, const ExecContext& ctx) {
-  if (n < k)
-    return InvalidArgumentError("--lists: a level of {} lists needs at least {} vectors below it, found {}", k, k, n);
+cluster::KMeansParams LevelParams(const PartitionJobOptions& o) {
   cluster::KMeansParams p;
   p.niter = o.niter;
   p.seed = o.seed;
   p.spherical = o.metric != Metric::kL2;
   p.max_points_per_centroid = 0;  // the sample is already sized
   p.min_points_per_centroid = 0;
+  return p;
+}
+
+Status Balance(const float* x, size_t n, size_t d, std::vector<float>& centroids, size_t k,
+               const PartitionJobOptions& o, const ExecContext& ctx) {
+  cluster::BalanceParams bp;
+  bp.max_list_factor = o.max_list_factor;
+  bp.spherical = o.metric != Metric::kL2;
+  return cluster::BalanceKMeans(x, n, d, centroids, k, bp, ctx).status();
+}
+
+StatusOr<std::vector<float>> ClusterLevel(const float* x, size_t n, size_t d, size_t k, bool bottom,
+                                          const PartitionJobOptions& o, const ExecContext& ctx) {
+  if (n < k)
+    return InvalidArgumentError("--lists: a level of {} lists needs at least {} vectors below it, found {}", k, k, n);
+  const cluster::KMeansParams p = LevelParams(o);
   cluster::KMeansResult r;
   if (bottom && o.kmeans == PartitionKMeans::kHierarchical) {
     KILN_ASSIGN_OR_RETURN(r, cluster::TrainHierarchicalKMeans(x, n, d, k, p, {}, ctx));
   } else {
     KILN_ASSIGN_OR_RETURN(r, cluster::TrainKMeans(x, n, d, k, p, ctx));
   }
-  if (bottom && o.balanced) {
-    cluster::BalanceParams bp;
-    bp.max_list_factor = o.max_list_factor;
-    bp.spherical = p.spherical;
-    KILN_RETURN_IF_ERROR(cluster::BalanceKMeans(x, n, d, r.centroids, k, bp, ctx).status());
-  }
+  if (bottom && o.balanced) KILN_RETURN_IF_ERROR(Balance(x, n, d, r.centroids, k, o, ctx));
   return std::move(r.centroids);
 }
 
 // Per-level centroids, top-first: the bottom level on the sample, each
-// upper level on the centroids of the level below.
+// upper level on the centroids of the level below. In hierarchical mode with
+// two or more levels, the level above the bottom is the coarse level the
+// bottom was trained under (coarse k = that level's list count): a clustering
+// of the same points whose cells contain their fine centroids, so greedy
+// descent retraces training (re-clustering the fine centroids instead lets a
+// top node's children miss parts of its cell, and leaves swell).
 StatusOr<std::vector<std::vector<float>>> TrainLevels(const Dataset& sample, const std::vector<size_t>& lists,
                                                       const PartitionJobOptions& o, const ExecContext& ctx) {
   const size_t d = sample.d();
   std::vector<std::vector<float>> levels(lists.size());
-  for (size_t l = lists.size(); l-- > 0;) {
+  size_t next = lists.size();  // levels [next, end) are trained
+  if (lists.size() >= 2 && o.kmeans == PartitionKMeans::kHierarchical && sample.n() >= lists.back()) {
+    cluster::KMeansParams p = LevelParams(o);
+    cluster::HierarchicalKMeansParams hp;
+    hp.coarse_k = lists[lists.size() - 2];
+    KILN_ASSIGN_OR_RETURN(cluster::HierarchicalKMeansResult r,
+                          cluster::TrainHierarchicalKMeansLevels(sample.data(), sample.n(), d, lists.back(), p, hp, ctx));
+    if (!r.coarse.empty()) {
+      if (o.balanced) KILN_RETURN_IF_ERROR(Balance(sample.data(), sample.n(), d, r.fine.centroids, lists.back(), o, ctx));
+      levels[lists.size() - 1] = std::move(r.fine.centroids);
+      levels[lists.size() - 2] = std::move(r.coarse);
+      next = lists.size() - 2;
+    }
+  }
+  for (size_t l = next; l-- > 0;) {
     const bool bottom = l + 1 == lists.size();
     const float* x = bottom ? sample.data() : levels[l + 1].data();
     const size_t n = bottom ? sample.n() : lists[l + 1];
