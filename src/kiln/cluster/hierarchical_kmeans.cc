@@ -83,15 +83,7 @@ StatusOr<HierarchicalKMeansResult> TrainHierarchicalKMeansLevels(const float* x,
   // both see the same points: sample once here.
   const size_t m = TrainingSampleSize(n, k, params.sample_rate, params.max_points_per_centroid);
   AlignedBuffer<float> sample_buf;
-  const float* xs = x;
-  if (m < n) {
-    std::vector<size_t> rows = SampleIndices(n, m, params.seed);
-    sample_buf.Resize(m * d);
-    pool.ParallelFor(m, 1024, [&](size_t b, size_t e, int) {
-      for (size_t i = b; i < e; ++i) std::memcpy(sample_buf.data() + i * d, x + rows[i] * d, d * sizeof(float));
-    });
-    xs = sample_buf.data();
-  }
+  const float* xs = GatherTrainingRows(x, n, d, m, params.seed, sample_buf, pool);
 
   ExecContext quiet{ctx.pool, ctx.cancel, nullptr};
   // The coarse level needs few points (Faiss's 256 per centroid); every

@@ -79,15 +79,7 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
   // Training sample.
   size_t m = TrainingSampleSize(n, k, params.sample_rate, params.max_points_per_centroid);
   AlignedBuffer<float> sample;
-  const float* xs = x;
-  if (m < n) {
-    std::vector<size_t> rows = SampleIndices(n, m, params.seed);
-    sample.Resize(m * d);
-    pool.ParallelFor(m, 1024, [&](size_t s, size_t e, int) {
-      for (size_t i = s; i < e; ++i) std::memcpy(sample.data() + i * d, x + rows[i] * d, d * sizeof(float));
-    });
-    xs = sample.data();
-  }
+  const float* xs = GatherTrainingRows(x, n, d, m, params.seed, sample, pool);
   result.n_train = m;
   if (params.min_points_per_centroid > 0 && m < k * params.min_points_per_centroid)
     result.warnings.push_back(fmt::format(

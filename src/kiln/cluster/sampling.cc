@@ -1,6 +1,7 @@
 #include "kiln/cluster/sampling.h"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <random>
 #include <unordered_map>
@@ -44,6 +45,17 @@ size_t TrainingSampleSize(size_t n, size_t k, double sample_rate, size_t max_poi
   }
   if (max_points_per_centroid > 0 && n > k * max_points_per_centroid) return k * max_points_per_centroid;
   return n;
+}
+
+const float* GatherTrainingRows(const float* x, size_t n, size_t d, size_t m, uint64_t seed,
+                                AlignedBuffer<float>& buffer, ThreadPool& pool) {
+  if (m >= n) return x;
+  const std::vector<size_t> rows = SampleIndices(n, m, seed);
+  buffer.Resize(m * d);
+  pool.ParallelFor(m, 1024, [&](size_t b, size_t e, int) {
+    for (size_t i = b; i < e; ++i) std::memcpy(buffer.data() + i * d, x + rows[i] * d, d * sizeof(float));
+  });
+  return buffer.data();
 }
 
 }  // namespace kiln::cluster
