@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "kiln/job/pg_source.h"
+
 namespace kiln::job {
 namespace fs = std::filesystem;
 namespace {
@@ -68,7 +70,18 @@ StatusOr<RemoteBuildResult> RunRemoteBuild(const RemoteBuildSpec& spec, const St
   if (ec) return InternalError("work directory {}: {}", work_dir, ec.message());
 
   ctx.Report("download", 0, 1);
-  KILN_ASSIGN_OR_RETURN(Fetched vectors, Fetch(spec.source_uri, "vectors", stores, work_dir, ctx, result.download));
+  Fetched vectors;
+  if (IsPostgresUri(spec.source_uri)) {
+    vectors.path = (fs::path(work_dir) / "vectors-table.npy").string();
+    auto exported = ExportPostgresColumn(spec.source_uri, spec.source_table, spec.source_column, vectors.path, ctx);
+    if (!exported.ok())
+      return exported.status().WithContext(fmt::format("read {}.{}", spec.source_table, spec.source_column));
+    vectors.bytes = exported->bytes;
+    result.download.bytes += exported->bytes;
+    result.download.seconds += exported->seconds;
+  } else {
+    KILN_ASSIGN_OR_RETURN(vectors, Fetch(spec.source_uri, "vectors", stores, work_dir, ctx, result.download));
+  }
   BuildRequest request = spec.build;
   request.input = vectors.path;
   if (spec.expected_n) {

@@ -15,7 +15,9 @@
 namespace kiln::job {
 
 struct RemoteBuildSpec {
-  std::string source_uri;            // s3://bucket/key or file://bucket/key
+  std::string source_uri;            // s3://bucket/key, file://bucket/key or postgresql://...
+  std::string source_table;          // postgresql:// sources: every non-NULL vector of table.column
+  std::string source_column;
   std::string ids_uri;               // optional .knndid / .npy ids
   // Where the index goes. index_only: exactly this object (OpenSearch's
   // <vector_path>.faiss). Otherwise a prefix: <prefix>/faiss.index and

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <openssl/rand.h>
 
+#include "kiln/job/pg_source.h"
 #include "kiln/service/service.h"
 #include "kiln/service/v1_request.h"
 
@@ -57,16 +58,22 @@ HttpReply KilnService::SubmitV1(const std::string& body, const std::string& tena
     auto resolved = job::ResolveIndexSpec(spec.build);
     if (!resolved.ok()) return reject(ErrorReply(422, resolved.status().message()));
   }
+  const bool from_table = job::IsPostgresUri(spec.source_uri);
   for (const std::string* uri : {&spec.source_uri, &spec.ids_uri, &spec.output_uri}) {
-    if (uri->empty()) continue;
+    if (uri->empty() || (from_table && uri == &spec.source_uri)) continue;
     Status allowed = CheckBucket(*uri);
     if (!allowed.ok()) return reject(ErrorReply(HttpStatusOf(allowed), allowed.message()));
   }
-  // Size the job from the source object: vectors, index and slack ~ 3x.
-  auto source = storage::ParseObjectUri(spec.source_uri);
-  auto store = Store(source->scheme);
-  if (!store.ok()) return reject(ErrorReply(422, store.status().message()));
-  auto size = (*store)->Size(source->ref);
+  // Size the job from the source object (or table): vectors, index and slack ~ 3x.
+  StatusOr<uint64_t> size = uint64_t{0};
+  if (from_table) {
+    size = job::CheckPostgresSource(spec.source_uri, spec.source_table, spec.source_column);
+  } else {
+    auto source = storage::ParseObjectUri(spec.source_uri);
+    auto store = Store(source->scheme);
+    if (!store.ok()) return reject(ErrorReply(422, store.status().message()));
+    size = (*store)->Size(source->ref);
+  }
   if (!size.ok())
     return reject(ErrorReply(size.status().code() == StatusCode::kNotFound ? 422 : HttpStatusOf(size.status()),
                              fmt::format("source: {}", size.status().message())));

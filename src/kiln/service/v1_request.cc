@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "kiln/job/pg_source.h"
 #include "kiln/storage/object_store/object_store.h"
 
 namespace kiln::service {
@@ -23,12 +24,21 @@ V1Build ParseV1Build(const std::string& text, std::vector<ValidationError>& erro
     return out;
   }
   FieldReader r(body, "", errors);
-  r.ForbidOthers({"source", "ids", "output", "factory", "index_type", "params", "metric", "dimension", "knnvec_type",
-                  "sample_rate", "recall_queries"});
+  r.ForbidOthers({"source", "table", "column", "ids", "output", "factory", "index_type", "params", "metric",
+                  "dimension", "knnvec_type", "sample_rate", "recall_queries"});
   job::RemoteBuildSpec& spec = out.spec;
   job::BuildRequest& build = spec.build;
   spec.source_uri = r.String("source", true).value_or("");
-  if (!spec.source_uri.empty()) CheckUri(r, "source", spec.source_uri);
+  spec.source_table = r.String("table", false).value_or("");
+  spec.source_column = r.String("column", false).value_or("");
+  if (job::IsPostgresUri(spec.source_uri)) {
+    if (spec.source_table.empty()) r.Fail("table", "a postgresql:// source needs \"table\"", "missing");
+    if (spec.source_column.empty()) r.Fail("column", "a postgresql:// source needs \"column\"", "missing");
+  } else {
+    if (!spec.source_uri.empty()) CheckUri(r, "source", spec.source_uri);
+    if (!spec.source_table.empty() || !spec.source_column.empty())
+      r.Fail("table", "\"table\" and \"column\" go with a postgresql:// source only", "value_error");
+  }
   spec.ids_uri = r.String("ids", false).value_or("");
   if (!spec.ids_uri.empty()) CheckUri(r, "ids", spec.ids_uri);
   spec.output_uri = r.String("output", true).value_or("");

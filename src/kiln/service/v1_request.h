@@ -1,5 +1,6 @@
 // kiln's own build request (POST /v1/jobs):
-//   {"source": "s3://bucket/train.npy" | "file://bucket/base.fvecs",
+//   {"source": "s3://bucket/train.npy" | "file://bucket/base.fvecs"
+//              | "postgresql://user@host:port/db" with "table": "public.items", "column": "embedding",
 //    "ids": "s3://bucket/ids.npy",                 (optional)
 //    "output": "s3://bucket/indexes/run1",         (prefix: faiss.index + kiln.json)
 //    "factory": "IVF256,Flat"                      (or "index_type" + "params")

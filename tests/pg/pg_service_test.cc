@@ -1,0 +1,92 @@
+// kiln serve's /v1 API with a PostgreSQL table as the source: every non-NULL
+// vector of table.column is read with a binary cursor and built; bad tables
+// and columns are 422s naming them, before any job is queued.
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "kiln/job/load_index.h"
+#include "kiln/service/service.h"
+#include "pg_test_util.h"
+
+namespace kiln {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+TEST(PgServiceTest, V1BuildsFromATableAndRejectsBadSources) {
+  auto conn = pgtest::Connect();
+  const size_t n = 2000, d = 16;
+  const std::vector<float> x = pgtest::Blobs(n, d, 20, 5);
+  pgtest::Sql(conn, "DROP TABLE IF EXISTS svc_items");
+  pgtest::Sql(conn, "CREATE TABLE svc_items (id bigint, embedding real[], note text)");
+  std::string values;
+  for (size_t i = 0; i < n; ++i) {
+    std::string v;
+    for (size_t t = 0; t < d; ++t) v += fmt::format("{}{}", t ? "," : "", x[i * d + t]);
+    values += fmt::format("{}({}, '{{{}}}', 'x')", i ? "," : "", i, v);
+  }
+  pgtest::Sql(conn, "INSERT INTO svc_items VALUES " + values);
+  pgtest::Sql(conn, "INSERT INTO svc_items VALUES (99999, NULL, 'no vector')");
+
+  const fs::path dir = fs::temp_directory_path() / fmt::format("kiln-pgsvc-{}", ::getpid());
+  fs::remove_all(dir);
+  service::ServeConfig config;
+  config.data_dir = dir.string();
+  config.build_threads = 2;
+  config.memory_budget = 1ull << 30;
+  auto started = service::KilnService::Start(config);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  service::KilnService& s = **started;
+
+  const std::string url = pgtest::ClusterUrl();
+  json req = {{"source", url}, {"table", "public.svc_items"}, {"column", "embedding"},
+              {"output", "file://bkt/out/pg"}, {"factory", "IVF16,Flat"}, {"recall_queries", 50}};
+  service::HttpReply submitted = s.SubmitV1(req.dump(), "");
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const std::string id = json::parse(submitted.body)["job_id"];
+  json job;
+  for (int i = 0; i < 1000; ++i) {
+    job = json::parse(s.GetV1(id, "").body);
+    if (job["status"] != "InProgress") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(job["status"], "Built") << job;
+  json result = json::parse(s.ResultV1(id, "").body);
+  EXPECT_EQ(result["report"]["n"], n);  // the NULL row is skipped
+  EXPECT_GE(result["report"]["recall"]["recall_at_k"].get<double>(), 0.99);
+  auto index = job::LoadIndex((dir / "store" / "bkt" / "out" / "pg").string());
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  EXPECT_EQ(index->index->ntotal(), n);
+  EXPECT_EQ(index->index->d(), d);
+
+  auto reason = [&](json body) {
+    service::HttpReply r = s.SubmitV1(body.dump(), "");
+    EXPECT_EQ(r.status, 422) << r.body;
+    return r.body;
+  };
+  json missing_table = req;
+  missing_table["table"] = "public.svc_nothing";
+  EXPECT_NE(reason(missing_table).find("svc_nothing"), std::string::npos);
+  json text_column = req;
+  text_column["column"] = "note";
+  EXPECT_NE(reason(text_column).find("note"), std::string::npos);
+  json no_column = req;
+  no_column.erase("column");
+  EXPECT_NE(reason(no_column).find("a postgresql:// source needs \\\"column\\\""), std::string::npos);
+  json table_without_pg = req;
+  table_without_pg["source"] = "file://bkt/base.npy";
+  EXPECT_NE(reason(table_without_pg).find("go with a postgresql:// source only"), std::string::npos);
+  started->reset();
+  fs::remove_all(dir);
+  pgtest::Sql(conn, "DROP TABLE svc_items");
+}
+
+}  // namespace
+}  // namespace kiln
