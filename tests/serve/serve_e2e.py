@@ -174,7 +174,7 @@ def main():
               f"the job interrupted by SIGKILL is requeued and completes: {st}")
         check(client.submit(KnnClient.request_body(BUCKET, "r/seg", "cluster-r", d2, n2)) == rjob,
               "resubmission after restart returns the same job")
-        jobs = json.loads(client.get("/_jobs?tenant_id=cluster-r")[1])
+        jobs = json.loads(json.loads(client.get("/_jobs?tenant_id=cluster-r")[1]))  # double-encoded, as RVIB
         check(list(jobs) == [rjob], "/_jobs lists only the tenant's jobs")
 
         metrics = client.get("/metrics")[1]

@@ -106,9 +106,12 @@ TEST_F(ServiceTest, OpenSearchBuildCompletesWithExactReplies) {
   EXPECT_NE(s.metrics().RenderPrometheus().find("kiln_index_build_success_total 1\n"), std::string::npos);
   EXPECT_EQ(s.OpenSearchStatus("nope").status, 404);
   EXPECT_EQ(s.OpenSearchStatus("nope").body, R"({"detail":"Job not found"})");
-  json jobs = json::parse(s.OpenSearchJobs("cluster").body);
+  // Double-encoded like the reference service: a JSON string holding the dict.
+  const json encoded = json::parse(s.OpenSearchJobs("cluster").body);
+  ASSERT_TRUE(encoded.is_string()) << encoded;
+  json jobs = json::parse(encoded.get<std::string>());
   EXPECT_EQ(jobs[id]["task_status"], "COMPLETED_INDEX_BUILD");
-  EXPECT_TRUE(json::parse(s.OpenSearchJobs("other").body).empty());
+  EXPECT_TRUE(json::parse(json::parse(s.OpenSearchJobs("other").body).get<std::string>()).empty());
 }
 
 TEST_F(ServiceTest, BinaryAndHalfFloatBlobs) {
