@@ -41,6 +41,7 @@ TEST(PgServiceTest, V1BuildsFromATableAndRejectsBadSources) {
   config.data_dir = dir.string();
   config.build_threads = 2;
   config.memory_budget = 1ull << 30;
+  config.allowed_pg_hosts = {"127.0.0.1"};
   auto started = service::KilnService::Start(config);
   ASSERT_TRUE(started.ok()) << started.status().ToString();
   service::KilnService& s = **started;
@@ -80,6 +81,23 @@ TEST(PgServiceTest, V1BuildsFromATableAndRejectsBadSources) {
   json no_column = req;
   no_column.erase("column");
   EXPECT_NE(reason(no_column).find("a postgresql:// source needs \\\"column\\\""), std::string::npos);
+  // Clients may not point the service at other servers or at its own files.
+  json other_host = req;
+  other_host["source"] = "postgresql://postgres@10.0.0.9:5432/postgres";
+  service::HttpReply refused = s.SubmitV1(other_host.dump(), "");
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_NE(refused.body.find("host \\\"10.0.0.9\\\" is not in allowed_pg_hosts"), std::string::npos) << refused.body;
+  json passfile = req;
+  passfile["source"] = url + "?passfile=/root/.pgpass";
+  service::HttpReply no_files = s.SubmitV1(passfile.dump(), "");
+  EXPECT_EQ(no_files.status, 403) << no_files.body;
+  // Nothing listens on port 1: the error names the URL, with the password masked.
+  json secret = req;
+  secret["source"] = "postgresql://postgres@127.0.0.1:1/postgres?password=hunter2&connect_timeout=2";
+  service::HttpReply down = s.SubmitV1(secret.dump(), "");
+  EXPECT_EQ(down.status, 503) << down.body;
+  EXPECT_EQ(down.body.find("hunter2"), std::string::npos) << down.body;
+  EXPECT_NE(down.body.find("password=***"), std::string::npos) << down.body;
   json table_without_pg = req;
   table_without_pg["source"] = "file://bkt/base.npy";
   EXPECT_NE(reason(table_without_pg).find("go with a postgresql:// source only"), std::string::npos);

@@ -227,6 +227,28 @@ TEST_F(ServiceTest, RestartPolicyFailMarksInterruptedJobsFailed) {
                   {"error_message", "interrupted by a restart of kiln serve (restart_policy=fail)"}}));
 }
 
+// A job that took the process down in each of its attempts (out of memory,
+// an abort) is failed on restart instead of being requeued forever.
+TEST_F(ServiceTest, RestartStopsRequeuingAJobInterruptedThreeTimes) {
+  {
+    auto store = JobStore::Open((fs::create_directories(dir_), dir_ / "jobs.db").string());
+    ASSERT_TRUE(store.ok());
+    JobRecord job;
+    job.id = "crashy";
+    job.api = "opensearch";
+    job.request_json = Request("crashy", 10, 2).dump();
+    job.state = JobState::kRunning;
+    job.attempts = 3;
+    ASSERT_TRUE((*store)->Update(job).ok());
+  }
+  auto service = KilnService::Start(config_);
+  ASSERT_TRUE(service.ok());
+  EXPECT_EQ(json::parse((*service)->OpenSearchStatus("crashy").body),
+            json({{"task_status", "FAILED_INDEX_BUILD"},
+                  {"error_message",
+                   "interrupted by a restart of kiln serve in each of its 3 attempts; not requeued again"}}));
+}
+
 TEST_F(ServiceTest, V1CancelStopsARunningBuildAndPublishesNothing) {
   // 60000 x 64 with IVF4096: k-means runs for seconds, so the cancel lands mid-build.
   const fs::path bucket = dir_ / "store" / "bkt";

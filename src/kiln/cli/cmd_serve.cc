@@ -19,6 +19,7 @@ struct ServeFlags {
   std::string listen, data_dir, memory_budget, opensearch_store, opensearch_factory, restart_policy;
   std::string auth_user, tls_cert, tls_key;
   std::vector<std::string> allowed_buckets;
+  std::vector<std::string> allowed_pg_hosts;
   int workers = 0;
   int build_threads = -1;
   double retention_seconds = -1;
@@ -39,6 +40,7 @@ Status BuildConfig(const ServeFlags& f, const GlobalOptions& global, service::Se
   if (!f.tls_cert.empty()) c.tls_cert = f.tls_cert;
   if (!f.tls_key.empty()) c.tls_key = f.tls_key;
   if (!f.allowed_buckets.empty()) c.allowed_buckets = f.allowed_buckets;
+  if (!f.allowed_pg_hosts.empty()) c.allowed_pg_hosts = f.allowed_pg_hosts;
   if (f.workers > 0) c.workers = f.workers;
   if (f.build_threads >= 0) c.build_threads = f.build_threads;
   else if (global.threads > 0) c.build_threads = global.threads;
@@ -99,6 +101,8 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
   cmd->add_option("--tls-cert", flags->tls_cert, "PEM certificate (TLS)");
   cmd->add_option("--tls-key", flags->tls_key, "PEM private key (TLS)");
   cmd->add_option("--allowed-bucket", flags->allowed_buckets, "Only these buckets (repeatable)");
+  cmd->add_option("--allowed-pg-host", flags->allowed_pg_hosts,
+                  "PostgreSQL hosts /v1 jobs may read tables from, host or host:port (repeatable; none: refused)");
   cmd->callback([flags, &global, &exit_code] { exit_code = RunServe(*flags, global); });
 }
 

@@ -12,6 +12,10 @@ namespace kiln::job {
 
 bool IsPostgresUri(std::string_view uri) { return uri.starts_with("postgresql://") || uri.starts_with("postgres://"); }
 
+Status CheckPostgresClientUrl(const std::string& url, const std::vector<std::string>& allowed_hosts) {
+  return storage::pg::CheckClientUrl(url, allowed_hosts);
+}
+
 StatusOr<uint64_t> CheckPostgresSource(const std::string& url, const std::string& table, const std::string& column) {
   KILN_RETURN_IF_ERROR(partition::ValidateTableName(table).WithContext("table"));
   KILN_ASSIGN_OR_RETURN(storage::pg::PgConnection conn, storage::pg::PgConnection::Connect(url));

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kiln/base/exec_context.h"
 #include "kiln/base/status.h"
@@ -14,6 +15,10 @@ namespace kiln::job {
 
 // "postgresql://..." or "postgres://...".
 bool IsPostgresUri(std::string_view uri);
+
+// storage::pg::CheckClientUrl: the URL names only allowed hosts and no
+// option that reads the server's files.
+Status CheckPostgresClientUrl(const std::string& url, const std::vector<std::string>& allowed_hosts);
 
 // Checks that table.column exists and holds vectors (vector, halfvec, real[]
 // or double precision[]) and returns the table's size in bytes

@@ -60,6 +60,7 @@ Status LoadConfigFile(const std::string& path, ServeConfig& c) {
       else if (key == "tls_key") c.tls_key = v.get<std::string>();
       else if (key == "max_body_bytes") c.max_body_bytes = v.get<uint64_t>();
       else if (key == "allowed_buckets") c.allowed_buckets = v.get<std::vector<std::string>>();
+      else if (key == "allowed_pg_hosts") c.allowed_pg_hosts = v.get<std::vector<std::string>>();
       else if (key == "s3") {
         for (const auto& [k, sv] : v.items()) {
           if (k == "endpoint") c.s3.endpoint = sv.get<std::string>();

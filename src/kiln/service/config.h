@@ -34,6 +34,9 @@ struct ServeConfig {
   std::string tls_key;
   uint64_t max_body_bytes = 1 << 20;
   std::vector<std::string> allowed_buckets;  // empty: any bucket
+  // PostgreSQL servers /v1 jobs may read from ("host" or "host:port");
+  // empty: postgresql:// sources are refused (403).
+  std::vector<std::string> allowed_pg_hosts;
   storage::S3Config s3;
 
   // Fills the DATA-relative defaults and the S3 environment; checks values.

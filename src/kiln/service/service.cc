@@ -73,12 +73,22 @@ KilnService::~KilnService() {
   if (scheduler_) scheduler_->Stop();
 }
 
+// Attempts after which an interrupted job is failed instead of requeued.
+constexpr int kMaxInterruptedAttempts = 3;
+
 Status KilnService::Recover() {
   KILN_ASSIGN_OR_RETURN(std::vector<JobRecord> interrupted, jobs_->ListInState(JobState::kRunning));
   for (JobRecord& job : interrupted) {
     if (config_.restart_policy == "fail") {
       job.state = JobState::kFailed;
       job.error = "interrupted by a restart of kiln serve (restart_policy=fail)";
+      job.finished_at = UnixNow();
+    } else if (job.attempts >= kMaxInterruptedAttempts) {
+      // A job that takes the process down (out of memory, an abort) would
+      // otherwise run again after every restart.
+      job.state = JobState::kFailed;
+      job.error = fmt::format("interrupted by a restart of kiln serve in each of its {} attempts; not requeued again",
+                              job.attempts);
       job.finished_at = UnixNow();
     } else {
       job.state = JobState::kQueued;

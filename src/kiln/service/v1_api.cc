@@ -13,9 +13,9 @@
 namespace kiln::service {
 namespace {
 
-std::string NewJobId() {
+StatusOr<std::string> NewJobId() {
   unsigned char bytes[16];
-  RAND_bytes(bytes, sizeof bytes);
+  if (RAND_bytes(bytes, sizeof bytes) != 1) return InternalError("no random bytes for a job id (OpenSSL RAND_bytes)");
   std::string id = "kj-";
   for (unsigned char b : bytes) id += fmt::format("{:02x}", b);
   return id;
@@ -67,6 +67,11 @@ HttpReply KilnService::SubmitV1(const std::string& body, const std::string& tena
   // Size the job from the source object (or table): vectors, index and slack ~ 3x.
   StatusOr<uint64_t> size = uint64_t{0};
   if (from_table) {
+    if (config_.allowed_pg_hosts.empty())
+      return reject(ErrorReply(403, "postgresql:// sources are off: list the servers in allowed_pg_hosts "
+                                    "(--allowed-pg-host)"));
+    Status allowed = job::CheckPostgresClientUrl(spec.source_uri, config_.allowed_pg_hosts);
+    if (!allowed.ok()) return reject(ErrorReply(HttpStatusOf(allowed), allowed.message()));
     size = job::CheckPostgresSource(spec.source_uri, spec.source_table, spec.source_column);
   } else {
     auto source = storage::ParseObjectUri(spec.source_uri);
@@ -78,7 +83,9 @@ HttpReply KilnService::SubmitV1(const std::string& body, const std::string& tena
     return reject(ErrorReply(size.status().code() == StatusCode::kNotFound ? 422 : HttpStatusOf(size.status()),
                              fmt::format("source: {}", size.status().message())));
   JobRecord job;
-  job.id = NewJobId();
+  auto id = NewJobId();
+  if (!id.ok()) return reject(ErrorReply(500, id.status().message()));
+  job.id = *id;
   job.tenant = tenant;
   job.api = std::string(kApiV1);
   job.request_json = body;

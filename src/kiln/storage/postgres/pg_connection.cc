@@ -2,15 +2,24 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <memory>
 #include <regex>
 
 namespace kiln::storage::pg {
 namespace {
 
+// Masks the password of "postgresql://user:PASSWORD@host" and of a
+// "?password=PASSWORD" (or "&password=") parameter.
 std::string HidePassword(const std::string& url) {
   static const std::regex kPassword(R"(^(postgres(?:ql)?://[^:@/]*):[^@/]*@)");
-  return std::regex_replace(url, kPassword, "$1:***@");
+  static const std::regex kPasswordParam(R"(([?&]password=)[^&]*)");
+  return std::regex_replace(std::regex_replace(url, kPassword, "$1:***@"), kPasswordParam, "$1***");
 }
+
+// Seconds libpq waits for a server that does not answer (libpq's own default
+// is to wait forever); a connect_timeout in the URL overrides it.
+constexpr const char* kDefaultConnectTimeout = "10";
 
 std::string Trimmed(const char* s) {
   std::string m = s ? s : "";
@@ -27,7 +36,10 @@ const char* PgResult::value(int row, int col) const { return PQgetvalue(res_.get
 int PgResult::length(int row, int col) const { return PQgetlength(res_.get(), row, col); }
 
 StatusOr<PgConnection> PgConnection::Connect(const std::string& url) {
-  std::shared_ptr<pg_conn> conn(PQconnectdb(url.c_str()), PQfinish);
+  // Later keywords override earlier ones, and "dbname" expands the URL.
+  const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {kDefaultConnectTimeout, url.c_str(), nullptr};
+  std::shared_ptr<pg_conn> conn(PQconnectdbParams(keywords, values, /*expand_dbname=*/1), PQfinish);
   const std::string shown = HidePassword(url);
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
     return UnavailableError("cannot connect to PostgreSQL at {}: {}", shown,
@@ -35,6 +47,48 @@ StatusOr<PgConnection> PgConnection::Connect(const std::string& url) {
   PgConnection c(std::move(conn), shown);
   KILN_RETURN_IF_ERROR(c.Exec("SET client_min_messages = warning"));
   return c;
+}
+
+Status CheckClientUrl(const std::string& url, const std::vector<std::string>& allowed_hosts) {
+  const std::string shown = HidePassword(url);
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string why = error ? Trimmed(error) : "out of memory";
+    PQfreemem(error);
+    return InvalidArgumentError("{}: not a PostgreSQL connection URL: {}", shown, why);
+  }
+  std::unique_ptr<PQconninfoOption, void (*)(PQconninfoOption*)> guard(options, PQconninfoFree);
+  static const char* const kRefused[] = {"hostaddr", "passfile", "service", "sslcert", "sslkey", "sslrootcert",
+                                         "sslcrl", "sslcrldir", "sslpassword", "requirepeer"};
+  std::string hosts, port;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || *o->val == '\0') continue;
+    const std::string_view key = o->keyword;
+    for (const char* refused : kRefused)
+      if (key == refused) return PermissionDeniedError("{}: the option \"{}\" is not accepted from clients", shown, key);
+    if (key == "host") hosts = o->val;
+    if (key == "port") port = o->val;
+  }
+  if (hosts.empty()) return InvalidArgumentError("{}: name the server's host", shown);
+  size_t start = 0;
+  while (start <= hosts.size()) {
+    const size_t comma = std::min(hosts.find(',', start), hosts.size());
+    const std::string host = hosts.substr(start, comma - start);
+    const std::string with_port = port.empty() ? host : host + ":" + port;
+    bool allowed = false;
+    for (const std::string& a : allowed_hosts) allowed = allowed || a == host || a == with_port;
+    if (!allowed)
+      return PermissionDeniedError("{}: host \"{}\" is not in allowed_pg_hosts", shown, host);
+    start = comma + 1;
+  }
+  return OkStatus();
+}
+
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
 }
 
 Status PgConnection::Error(std::string_view what) const {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <vector>
 
 #include "kiln/base/status.h"
 
@@ -61,6 +62,18 @@ class PgConnection {
   std::shared_ptr<pg_conn> conn_;
   std::string display_url_;
 };
+
+// Checks a postgresql:// URL that a client (not the operator) supplied: it
+// must parse, name at least one host, every host must be in allowed_hosts
+// ("host" or "host:port"), and it may not set options that read the server's
+// files or reroute the connection (hostaddr, passfile, service, ssl* files,
+// requirepeer). PermissionDenied / InvalidArgument naming the option or host;
+// the message never carries the password.
+Status CheckClientUrl(const std::string& url, const std::vector<std::string>& allowed_hosts);
+
+// A column or table name as a quoted SQL identifier ("Embedding" stays
+// mixed-case, "order" is not a keyword, embedded quotes are doubled).
+std::string QuoteIdentifier(std::string_view name);
 
 // "public.items" -> {"public", "items"}; a bare name gets schema "public".
 std::pair<std::string, std::string> SplitTableName(std::string_view table);

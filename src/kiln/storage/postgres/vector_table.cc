@@ -96,7 +96,7 @@ StatusOr<SampleResult> SampleVectors(PgConnection& conn, const std::string& tabl
   KILN_RETURN_IF_ERROR(txn.Begin());
   KILN_RETURN_IF_ERROR(conn.Exec(fmt::format("DECLARE kiln_sample BINARY NO SCROLL CURSOR FOR SELECT {}::real[] FROM {} "
                                              "WHERE {} IS NOT NULL{}",
-                                             column, from, column, limit)));
+                                             QuoteIdentifier(column), from, QuoteIdentifier(column), limit)));
   const size_t want = std::min(n, out.table_rows);
   size_t d = info.dim.value_or(0), got = 0;
   AlignedBuffer<float> values;
