@@ -8,8 +8,6 @@
 
 namespace kiln::index {
 namespace {
-// Vectors encoded between cancellation polls and progress reports.
-constexpr size_t kAddBlock = 65536;
 // Queries per block between cancellation polls.
 constexpr size_t kQueryBlock = 256;
 // Codes per scan-kernel call: the scratch distances stay in L1.
@@ -69,17 +67,9 @@ Status PqIndex::Train(const float* x, size_t n, const ExecContext& ctx) {
 
 Status PqIndex::Add(const float* x, size_t n, const ExecContext& ctx) {
   KILN_RETURN_IF_ERROR(CheckAddArgs(x, n));
-  const size_t cs = pq_.code_size();
-  for (size_t i0 = 0; i0 < n; i0 += kAddBlock) {
-    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("add"));
-    const size_t b = std::min(kAddBlock, n - i0);
-    PreparedVectors prepared(x + i0 * d(), b, d(), metric(), *ctx.pool);
-    const size_t old = codes_.size();
-    codes_.resize(old + b * cs);
-    pq_.Encode(prepared.data(), b, codes_.data() + old, *ctx.pool);
-    ctx.Report("add", i0 + b, n);
-  }
-  return OkStatus();
+  return AppendEncoded(
+      x, n, d(), metric(), pq_.code_size(),
+      [&](const float* rows, size_t m, uint8_t* out) { pq_.Encode(rows, m, out, *ctx.pool); }, codes_, ctx);
 }
 
 void PqIndex::SearchOne(const float* query, size_t k, float* table, float* scratch,

@@ -4,8 +4,13 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "kiln/base/aligned_buffer.h"
+#include "kiln/base/exec_context.h"
+#include "kiln/base/status.h"
 #include "kiln/base/thread_pool.h"
 #include "kiln/base/types.h"
 
@@ -24,5 +29,14 @@ class PreparedVectors {
   AlignedBuffer<float> copy_;
   const float* data_;
 };
+
+// Encodes x (n×d) onto the end of `codes`, code_size bytes a row, in blocks
+// of kEncodeBlock rows prepared as above (so a cosine copy stays one block):
+// encode(rows, m, out) writes m codes. Checks cancel between blocks and
+// reports phase "add". The flat SQ and PQ indexes' Add.
+inline constexpr size_t kEncodeBlock = 65536;
+Status AppendEncoded(const float* x, size_t n, size_t d, Metric metric, size_t code_size,
+                     const std::function<void(const float* rows, size_t m, uint8_t* out)>& encode,
+                     std::vector<uint8_t>& codes, const ExecContext& ctx);
 
 }  // namespace kiln::index

@@ -8,8 +8,6 @@
 
 namespace kiln::index {
 namespace {
-// Vectors encoded per step of Add (between cancellation polls).
-constexpr size_t kAddBlock = 65536;
 // Queries per block of Search and codes per kernel call.
 constexpr size_t kQueryBlock = 1024;
 constexpr size_t kScanBlock = 1024;
@@ -49,17 +47,9 @@ Status ScalarQuantizerIndex::Train(const float* x, size_t n, const ExecContext& 
 
 Status ScalarQuantizerIndex::Add(const float* x, size_t n, const ExecContext& ctx) {
   KILN_RETURN_IF_ERROR(CheckAddArgs(x, n));
-  const size_t cs = code_size();
-  for (size_t b0 = 0; b0 < n; b0 += kAddBlock) {
-    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("add"));
-    const size_t m = std::min(kAddBlock, n - b0);
-    PreparedVectors block(x + b0 * d(), m, d(), metric(), *ctx.pool);
-    const size_t old = codes_.size();
-    codes_.resize(old + m * cs);
-    sq_.Encode(block.data(), m, codes_.data() + old, *ctx.pool);
-    ctx.Report("add", b0 + m, n);
-  }
-  return OkStatus();
+  return AppendEncoded(
+      x, n, d(), metric(), code_size(),
+      [&](const float* rows, size_t m, uint8_t* out) { sq_.Encode(rows, m, out, *ctx.pool); }, codes_, ctx);
 }
 
 Status ScalarQuantizerIndex::Search(const float* queries, size_t nq, size_t k,
