@@ -61,6 +61,27 @@ void AssignRows(const float* x, size_t d, const std::vector<uint32_t>& rows, siz
   }
 }
 
+// Hamerly's second test: half_gap[c] = ½ · distance from centroid c to its
+// nearest other centroid (Euclidean). A point no farther than that from its
+// centroid c cannot be closer to another one. Shrunk by 0.2% so that a
+// runner-up missed by the AMX path's BF16 candidates (near ties of about 1e-3
+// relative) never makes the bound too large.
+void HalfGapToNearestCentroid(const float* centroids, const float* norms, size_t k, size_t d,
+                              std::vector<float>& half_gap, ThreadPool& pool) {
+  if (k < 2) {
+    std::fill(half_gap.begin(), half_gap.end(), std::numeric_limits<float>::infinity());
+    return;
+  }
+  std::vector<idx_t> nearest(k);
+  std::vector<float> d1(k), d2(k);
+  linalg::AssignNearest(centroids, k, centroids, norms, k, d, {nearest.data(), d1.data(), d2.data()}, pool);
+  for (size_t c = 0; c < k; ++c) {
+    // A centroid is its own nearest (distance 0) unless another one ties it.
+    const float other = static_cast<size_t>(nearest[c]) == c ? d2[c] : d1[c];
+    half_gap[c] = 0.499f * std::sqrt(std::max(other, 0.0f));
+  }
+}
+
 }  // namespace
 
 StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
@@ -94,8 +115,9 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
   const auto& kernels = simd::ActiveKernels();
   Bounds b{std::vector<idx_t>(m), std::vector<float>(m), std::vector<float>(m)};
   std::vector<float> dist2(m);  // exact squared distance to the assigned centroid
-  std::vector<float> norms(k), drift(k), previous(k * d);
-  std::vector<size_t> counts;
+  std::vector<float> norms(k), drift(k), previous(k * d), half_gap(k);
+  internal::ClusterSums sums;
+  std::vector<idx_t> sums_assign;  // the assignment `sums` describes
   std::vector<uint32_t> rows;
   AlignedBuffer<float> gather;
   std::vector<idx_t> last_assign;
@@ -112,19 +134,20 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
     } else {
       // Tighten the upper bound with the exact distance to the current
       // centroid; points whose bounds still cross get a full assignment.
-      std::vector<std::vector<uint32_t>> pending(pool.num_threads());
+      HalfGapToNearestCentroid(centroids, norms.data(), k, d, half_gap, pool);
       std::vector<uint32_t> flagged(m, 0);
       pool.ParallelFor(m, 4096, [&](size_t s, size_t e, int) {
         for (size_t i = s; i < e; ++i) {
-          if (b.upper[i] <= b.lower[i]) continue;
+          const float keep = std::max(b.lower[i], half_gap[static_cast<size_t>(b.assign[i])]);
+          if (b.upper[i] <= keep) continue;
           b.upper[i] = std::sqrt(kernels.l2sqr(xs + i * d, centroids + b.assign[i] * d, d));
-          if (b.upper[i] > b.lower[i]) flagged[i] = 1;
+          if (b.upper[i] > keep) flagged[i] = 1;
         }
       });
       rows.clear();
       for (size_t i = 0; i < m; ++i)
         if (flagged[i]) rows.push_back(static_cast<uint32_t>(i));
-      result.distance_evaluations += m + static_cast<uint64_t>(rows.size()) * k;
+      result.distance_evaluations += m + k * k + static_cast<uint64_t>(rows.size()) * k;
       if (!rows.empty()) AssignRows(xs, d, rows, m, centroids, norms.data(), k, b, gather, pool);
     }
     result.iterations = iter + 1;
@@ -163,7 +186,19 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
 
     // Update step.
     std::memcpy(previous.data(), centroids, k * d * sizeof(float));
-    size_t splits = internal::UpdateCentroids(xs, m, d, k, b.assign.data(), dist2.data(), centroids, counts, pool);
+    // Incremental when few points moved (the usual case after the first
+    // iterations); from scratch otherwise.
+    const bool incremental = iter > 0 && [&] {
+      size_t moved = 0;
+      for (size_t i = 0; i < m; ++i) moved += sums_assign[i] != b.assign[i];
+      return 4 * moved <= m;
+    }();
+    if (incremental)
+      internal::MoveClusterSums(xs, m, d, sums_assign.data(), b.assign.data(), sums);
+    else
+      internal::ComputeClusterSums(xs, m, d, k, b.assign.data(), sums, pool);
+    sums_assign = b.assign;
+    size_t splits = internal::CentroidsFromSums(sums, m, d, k, b.assign.data(), dist2.data(), centroids);
     result.empty_cluster_splits += splits;
     if (params.spherical) linalg::NormalizeRows(centroids, k, d, pool);
     if (splits > 0) last_assign.clear();

@@ -97,68 +97,146 @@ inline void Fold(__m512 v, __m512i ids, LaneState& st) {
   st.best_id = _mm512_mask_mov_epi32(st.best_id, lt_b, ids);
 }
 
-inline float ExactL2(const float* x, const float* c, size_t d) {
-  __m512 acc = _mm512_setzero_ps();
-  size_t t = 0;
-  for (; t + 16 <= d; t += 16) {
-    const __m512 diff = _mm512_sub_ps(_mm512_loadu_ps(x + t), _mm512_loadu_ps(c + t));
-    acc = _mm512_fmadd_ps(diff, diff, acc);
+// Squared L2 of x against m (≤ kAmxCandidates) centroid rows, one pass over x.
+inline void ExactL2Candidates(const float* x, const float* centroids, const int32_t* cand, size_t m, size_t d,
+                              float* dist) {
+  __m512 acc[kAmxCandidates];
+  const float* c[kAmxCandidates];
+  for (size_t j = 0; j < kAmxCandidates; ++j) {
+    acc[j] = _mm512_setzero_ps();
+    c[j] = centroids + static_cast<size_t>(cand[j < m ? j : 0]) * d;
   }
-  if (t < d) {
-    const __mmask16 m = __mmask16((1u << (d - t)) - 1);
-    const __m512 diff = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + t), _mm512_maskz_loadu_ps(m, c + t));
-    acc = _mm512_fmadd_ps(diff, diff, acc);
+  for (size_t t = 0; t < d; t += 16) {
+    const __mmask16 mask = d - t >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (d - t)) - 1);
+    const __m512 xv = _mm512_maskz_loadu_ps(mask, x + t);
+    for (size_t j = 0; j < kAmxCandidates; ++j) {
+      const __m512 diff = _mm512_sub_ps(xv, _mm512_maskz_loadu_ps(mask, c[j] + t));
+      acc[j] = _mm512_fmadd_ps(diff, diff, acc[j]);
+    }
   }
-  alignas(64) float lanes[kLanes];
-  _mm512_store_ps(lanes, acc);
-  float sum = 0.0f;
-  for (size_t l = 0; l < kLanes; ++l) sum += lanes[l];
-  return sum;
+  for (size_t j = 0; j < m; ++j) dist[j] = _mm512_reduce_add_ps(acc[j]);
 }
 
-// One point's answer from its 32 (score, id) candidate pairs.
-void Finish(const float* x, size_t point, const float* centroids, size_t k, size_t d, const float* best,
-            const float* second, const int32_t* best_id, const int32_t* second_id, const AssignOutput& out) {
-  float score[kAmxCandidates];
-  int32_t cand[kAmxCandidates];
-  size_t m = 0;
-  auto offer = [&](float v, int32_t id) {
-    if (!(v < kInf) || id < 0 || static_cast<size_t>(id) >= k) return;
-    size_t pos = m < kAmxCandidates ? m++ : kAmxCandidates;
-    if (pos == kAmxCandidates) {
-      if (!(v < score[kAmxCandidates - 1])) return;
-      pos = kAmxCandidates - 1;
-    }
-    while (pos > 0 && v < score[pos - 1]) {
-      score[pos] = score[pos - 1];
-      cand[pos] = cand[pos - 1];
-      --pos;
-    }
-    score[pos] = v;
-    cand[pos] = id;
-  };
-  for (size_t l = 0; l < kLanes; ++l) offer(best[l], best_id[l]);
-  for (size_t l = 0; l < kLanes; ++l) offer(second[l], second_id[l]);
-  const float* p = x + point * d;
-  float d1 = kInf, d2 = kInf;
-  int32_t i1 = -1, i2 = -1;
-  for (size_t j = 0; j < m; ++j) {
-    const float v = ExactL2(p, centroids + static_cast<size_t>(cand[j]) * d, d);
-    const int32_t id = cand[j];
-    if (v < d1 || (v == d1 && id < i1)) {
-      d2 = d1;
-      i2 = i1;
-      d1 = v;
-      i1 = id;
-    } else if (v < d2 || (v == d2 && id < i2)) {
-      d2 = v;
-      i2 = id;
+// In-register transpose of a 16×16 matrix of 32-bit values (rows r[0..15]).
+inline void Transpose16(__m512 r[kLanes]) {
+  __m512 t[kLanes];
+  for (size_t i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // Pairs of 64-bit halves: r[4i + c] then holds column 4j + c of rows
+  // 4i..4i+3 in its 128-bit lane j.
+  for (size_t i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (size_t c = 0; c < 4; ++c) {
+    const __m512 lo01 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x44), hi01 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xEE);
+    const __m512 lo23 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x44);
+    const __m512 hi23 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xEE);
+    t[c] = _mm512_shuffle_f32x4(lo01, lo23, 0x88);
+    t[4 + c] = _mm512_shuffle_f32x4(lo01, lo23, 0xDD);
+    t[8 + c] = _mm512_shuffle_f32x4(hi01, hi23, 0x88);
+    t[12 + c] = _mm512_shuffle_f32x4(hi01, hi23, 0xDD);
+  }
+  for (size_t i = 0; i < kLanes; ++i) r[i] = t[i];
+}
+
+// The kAmxCandidates smallest scores (ascending, ties: first offered) of 16
+// points at once, one point per lane: v[j] / id[j] hold every point's j-th
+// candidate.
+struct TopCandidates {
+  __m512 v[kAmxCandidates];
+  __m512i id[kAmxCandidates];
+
+  TopCandidates() {
+    for (size_t j = 0; j < kAmxCandidates; ++j) {
+      v[j] = _mm512_set1_ps(kInf);
+      id[j] = _mm512_set1_epi32(-1);
     }
   }
-  // m == 0 only when every score is NaN/inf (NaN input): report centroid 0.
-  out.nearest[point] = i1 < 0 ? 0 : i1;
-  if (out.nearest_dist) out.nearest_dist[point] = d1;
-  if (out.second_dist) out.second_dist[point] = d2;
+  // NaN and +inf scores (centroids past k, NaN input) never become candidates.
+  void Offer(__m512 u, __m512i ui) {
+    static_assert(kAmxCandidates == 4);
+    const __mmask16 c0 = _mm512_cmp_ps_mask(u, v[0], _CMP_LT_OQ), c1 = _mm512_cmp_ps_mask(u, v[1], _CMP_LT_OQ);
+    const __mmask16 c2 = _mm512_cmp_ps_mask(u, v[2], _CMP_LT_OQ), c3 = _mm512_cmp_ps_mask(u, v[3], _CMP_LT_OQ);
+    v[3] = _mm512_mask_mov_ps(_mm512_mask_mov_ps(v[3], c3, u), c2, v[2]);
+    id[3] = _mm512_mask_mov_epi32(_mm512_mask_mov_epi32(id[3], c3, ui), c2, id[2]);
+    v[2] = _mm512_mask_mov_ps(_mm512_mask_mov_ps(v[2], c2, u), c1, v[1]);
+    id[2] = _mm512_mask_mov_epi32(_mm512_mask_mov_epi32(id[2], c2, ui), c1, id[1]);
+    v[1] = _mm512_mask_mov_ps(_mm512_mask_mov_ps(v[1], c1, u), c0, v[0]);
+    id[1] = _mm512_mask_mov_epi32(_mm512_mask_mov_epi32(id[1], c1, ui), c0, id[0]);
+    v[0] = _mm512_mask_mov_ps(v[0], c0, u);
+    id[0] = _mm512_mask_mov_epi32(id[0], c0, ui);
+  }
+};
+
+// Loads 16 points' lane-wise states (16 values each, `first` the first
+// point) transposed: r[l] holds lane l of every point.
+inline void LoadTransposed(const float* state, __m512 r[kLanes]) {
+  for (size_t p = 0; p < kLanes; ++p) r[p] = _mm512_load_ps(state + p * kLanes);
+  Transpose16(r);
+}
+inline void LoadTransposed(const int32_t* state, __m512 r[kLanes]) {
+  for (size_t p = 0; p < kLanes; ++p) r[p] = _mm512_castsi512_ps(_mm512_load_si512(state + p * kLanes));
+  Transpose16(r);
+}
+
+// The answers of points [first, first + count) (count <= 16) from their 32
+// (score, id) candidate pairs (lane-wise best and second): the
+// kAmxCandidates smallest scores are re-scored exactly in FP32.
+void FinishGroup(const float* x, size_t first, size_t count, const float* centroids, size_t d,
+                 const AmxScratch& scratch, size_t scratch_row, const AssignOutput& out) {
+  TopCandidates top;
+  {
+    __m512 v[kLanes], id[kLanes];
+    LoadTransposed(scratch.best + scratch_row * kLanes, v);
+    LoadTransposed(scratch.best_id + scratch_row * kLanes, id);
+    for (size_t l = 0; l < kLanes; ++l) top.Offer(v[l], _mm512_castps_si512(id[l]));
+    LoadTransposed(scratch.second + scratch_row * kLanes, v);
+    LoadTransposed(scratch.second_id + scratch_row * kLanes, id);
+    for (size_t l = 0; l < kLanes; ++l) top.Offer(v[l], _mm512_castps_si512(id[l]));
+  }
+  alignas(64) float score[kAmxCandidates][kLanes];
+  alignas(64) int32_t cand_id[kAmxCandidates][kLanes];
+  for (size_t j = 0; j < kAmxCandidates; ++j) {
+    _mm512_store_ps(score[j], top.v[j]);
+    _mm512_store_si512(cand_id[j], top.id[j]);
+  }
+  for (size_t p = 0; p < count; ++p) {
+    int32_t cand[kAmxCandidates];
+    size_t m = 0;
+    while (m < kAmxCandidates && score[m][p] < kInf) {
+      cand[m] = cand_id[m][p];
+      ++m;
+    }
+    const size_t point = first + p;
+    float dist[kAmxCandidates];
+    if (m > 0) ExactL2Candidates(x + point * d, centroids, cand, m, d, dist);
+    float d1 = kInf, d2 = kInf;
+    int32_t i1 = -1, i2 = -1;
+    for (size_t j = 0; j < m; ++j) {
+      const float v = dist[j];
+      const int32_t id = cand[j];
+      if (v < d1 || (v == d1 && id < i1)) {
+        d2 = d1;
+        i2 = i1;
+        d1 = v;
+        i1 = id;
+      } else if (v < d2 || (v == d2 && id < i2)) {
+        d2 = v;
+        i2 = id;
+      }
+    }
+    // m == 0 only when every score is NaN/inf (NaN input): report centroid 0.
+    out.nearest[point] = i1 < 0 ? 0 : i1;
+    if (out.nearest_dist) out.nearest_dist[point] = d1;
+    if (out.second_dist) out.second_dist[point] = d2;
+  }
 }
 
 }  // namespace
@@ -167,7 +245,7 @@ bool AmxAssignCompiled() { return true; }
 
 void AssignAmxBlock(const float* x, size_t begin, size_t end, const AmxCentroids& c, const AmxScratch& scratch,
                     const AssignOutput& out) {
-  const size_t d = c.d, dp = c.padded_d, k = c.k;
+  const size_t d = c.d, dp = c.padded_d;
   const size_t n = end - begin;
   const size_t groups = (n + kGroup - 1) / kGroup;
   // Convert the block (rows past n stay zero).
@@ -242,11 +320,8 @@ void AssignAmxBlock(const float* x, size_t begin, size_t end, const AmxCentroids
     }
   }
   _tile_release();
-  for (size_t i = 0; i < n; ++i) {
-    const size_t s = i * kLanes;
-    Finish(x, begin + i, c.centroids, k, d, scratch.best + s, scratch.second + s, scratch.best_id + s,
-           scratch.second_id + s, out);
-  }
+  for (size_t i = 0; i < n; i += kLanes)
+    FinishGroup(x, begin + i, n - i < kLanes ? n - i : kLanes, c.centroids, d, scratch, i, out);
 }
 
 }  // namespace kiln::linalg::internal

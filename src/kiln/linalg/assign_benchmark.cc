@@ -44,7 +44,8 @@ int Main(int argc, char** argv) {
   const bool fused = FusedAssignAvailable() && (paths == "both" || paths == "fused" || paths == "amx");
   const bool blas = paths == "both" || paths == "blas";
   std::printf("fused AVX-512 path %s; best of %d\n", fused ? "available" : "UNAVAILABLE", reps);
-  const Shape shapes[] = {{200000, 128, 4096}, {60000, 784, 256}, {200000, 128, 256}, {200000, 128, 128}, {200000, 128, 64}, {200000, 128, 16}};
+  const Shape shapes[] = {{200000, 128, 4096}, {60000, 784, 256}, {200000, 128, 256}, {200000, 128, 128}, {200000, 128, 64}, {200000, 128, 16},
+                          {200000, 32, 128}, {200000, 64, 128}, {200000, 32, 512}, {60000, 784, 64}};
   for (const Shape& s : shapes) {
     const std::string name = std::to_string(s.n) + "x" + std::to_string(s.d) + " -> " + std::to_string(s.k);
     if (!filter.empty() && name.find(filter) == std::string::npos) continue;

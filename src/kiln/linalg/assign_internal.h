@@ -50,12 +50,13 @@ void AssignFusedAvx512Block(const float* x, size_t begin, size_t end, const floa
 inline constexpr size_t kAmxCandidates = 4;
 // kAuto picks AMX for d >= kAmxMinDim, k >= kAmxMinCentroids and
 // k·d >= kAmxMinWork: below, its per-point costs (BF16 conversion, the top-2
-// state, re-scoring) outweigh the faster products (measured: k = 256 at
-// d = 128 is a draw with the FP32 kernel, k = 4096 at d = 128 is 3× and
-// k = 256 at d = 784 2× faster).
+// state, re-scoring) outweigh the faster products. Measured on one thread
+// against the fused FP32 kernel (kiln_assign_benchmark): d = 128 with k = 64
+// is a draw, k = 128 1.5×, k = 4096 3–5× faster; d = 32 with k = 128 is
+// slower, with k = 512 1.4× faster; d = 784 with k = 64 1.2× faster.
 inline constexpr size_t kAmxMinDim = 32;
-inline constexpr size_t kAmxMinCentroids = 128;
-inline constexpr size_t kAmxMinWork = size_t{1} << 16;
+inline constexpr size_t kAmxMinCentroids = 64;
+inline constexpr size_t kAmxMinWork = size_t{1} << 14;
 
 // Centroids as the AMX kernel reads them. panels: pairs·2 panels of 16
 // centroids, each padded_d/2 rows × 16 centroids × 2 BF16 (VNNI pairs: row r
