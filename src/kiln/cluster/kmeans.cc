@@ -25,39 +25,22 @@ struct Bounds {
   std::vector<float> lower;
 };
 
-// Rows gathered per assignment call: bounds the gather buffer (at d = 128,
-// 8 MiB) however many points need a full assignment.
-constexpr size_t kGatherRows = 16384;
-
-// Full assignment of the points listed in `rows` (all points when empty).
-void AssignRows(const float* x, size_t d, const std::vector<uint32_t>& rows, size_t n,
-                const float* centroids, const float* norms, size_t k, Bounds& b,
-                AlignedBuffer<float>& gather, ThreadPool& pool) {
+// Full assignment of the points listed in `rows` (all points when empty),
+// read in place.
+void AssignRows(const float* x, size_t d, const std::vector<uint32_t>& rows, size_t n, const float* centroids,
+                const float* norms, size_t k, Bounds& b, ThreadPool& pool) {
   const bool all = rows.empty();
   const size_t total = all ? n : rows.size();
-  const size_t chunk = all ? total : std::min(total, kGatherRows);
-  std::vector<idx_t> nearest(chunk);
-  std::vector<float> d1(chunk), d2(chunk);
-  const linalg::AssignCentroids packed(centroids, norms, k, d, pool);  // once for all chunks
-  if (!all && gather.size() < chunk * d) gather.Resize(chunk * d);
-  for (size_t c0 = 0; c0 < total; c0 += chunk) {
-    const size_t m = std::min(chunk, total - c0);
-    const float* src = x;
-    if (!all) {
-      pool.ParallelFor(m, 1024, [&](size_t s, size_t e, int) {
-        for (size_t i = s; i < e; ++i)
-          std::memcpy(gather.data() + i * d, x + static_cast<size_t>(rows[c0 + i]) * d,
-                      d * sizeof(float));
-      });
-      src = gather.data();
-    }
-    linalg::AssignNearest(src, m, packed, {nearest.data(), d1.data(), d2.data()}, pool);
-    for (size_t i = 0; i < m; ++i) {
-      size_t p = all ? i : rows[c0 + i];
-      b.assign[p] = nearest[i];
-      b.upper[p] = std::sqrt(d1[i]);
-      b.lower[p] = std::sqrt(d2[i]);
-    }
+  std::vector<idx_t> nearest(total);
+  std::vector<float> d1(total), d2(total);
+  const linalg::AssignCentroids packed(centroids, norms, k, d, pool);
+  linalg::AssignNearestRows(x, all ? nullptr : rows.data(), total, packed, {nearest.data(), d1.data(), d2.data()},
+                            pool);
+  for (size_t i = 0; i < total; ++i) {
+    const size_t p = all ? i : rows[i];
+    b.assign[p] = nearest[i];
+    b.upper[p] = std::sqrt(d1[i]);
+    b.lower[p] = std::sqrt(d2[i]);
   }
 }
 
@@ -119,7 +102,6 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
   internal::ClusterSums sums;
   std::vector<idx_t> sums_assign;  // the assignment `sums` describes
   std::vector<uint32_t> rows;
-  AlignedBuffer<float> gather;
   std::vector<idx_t> last_assign;
 
   for (int iter = 0; iter < params.niter; ++iter) {
@@ -129,7 +111,7 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
     // Assignment step.
     if (iter == 0 || !params.use_bounds) {
       rows.clear();
-      AssignRows(xs, d, rows, m, centroids, norms.data(), k, b, gather, pool);
+      AssignRows(xs, d, rows, m, centroids, norms.data(), k, b, pool);
       result.distance_evaluations += static_cast<uint64_t>(m) * k;
     } else {
       // Tighten the upper bound with the exact distance to the current
@@ -148,7 +130,7 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
       for (size_t i = 0; i < m; ++i)
         if (flagged[i]) rows.push_back(static_cast<uint32_t>(i));
       result.distance_evaluations += m + k * k + static_cast<uint64_t>(rows.size()) * k;
-      if (!rows.empty()) AssignRows(xs, d, rows, m, centroids, norms.data(), k, b, gather, pool);
+      if (!rows.empty()) AssignRows(xs, d, rows, m, centroids, norms.data(), k, b, pool);
     }
     result.iterations = iter + 1;
 

@@ -86,26 +86,32 @@ inline void ScanRow(const float* row, const float* norms, size_t count, idx_t fi
   for (; j < count; ++j) Push(t, row[j] + norms[j], first + static_cast<idx_t>(j));
 }
 
-void AssignBlas(const float* x, size_t n, const float* centroids, const float* centroid_norms, size_t k,
-                size_t d, const AssignOutput& out, ThreadPool& pool) {
+void AssignBlas(const float* x, const uint32_t* rows, size_t n, const float* centroids,
+                const float* centroid_norms, size_t k, size_t d, const AssignOutput& out, ThreadPool& pool) {
   const size_t cb = std::min(kCentroidBlock, k);
   pool.ParallelFor(n, kPointBlock, [&](size_t p0, size_t p1, int /*worker*/) {
     // Per thread, not per worker: nested ParallelFor calls run inline with
     // worker 0 on several threads.
-    thread_local AlignedBuffer<float> scratch;
+    thread_local AlignedBuffer<float> scratch, gathered;
     if (scratch.size() < kPointBlock * cb) scratch.Resize(kPointBlock * cb);
     const size_t m = p1 - p0;
+    const float* xb = x + p0 * d;  // the block's points, contiguous
+    if (rows != nullptr) {
+      if (gathered.size() < kPointBlock * d) gathered.Resize(kPointBlock * d);
+      for (size_t i = 0; i < m; ++i) std::memcpy(gathered.data() + i * d, internal::PointRow(x, rows, p0 + i, d), d * sizeof(float));
+      xb = gathered.data();
+    }
     float* ip = scratch.data();
     Top2 top[kPointBlock];
     std::fill(top, top + m, Top2{kInf, kInf, 0});
     for (size_t c0 = 0; c0 < k; c0 += cb) {
       const size_t mc = std::min(cb, k - c0);
-      SgemmNT(m, mc, d, -2.0f, x + p0 * d, d, centroids + c0 * d, d, 0.0f, ip, mc);
+      SgemmNT(m, mc, d, -2.0f, xb, d, centroids + c0 * d, d, 0.0f, ip, mc);
       for (size_t i = 0; i < m; ++i)
         ScanRow(ip + i * mc, centroid_norms + c0, mc, static_cast<idx_t>(c0), top[i]);
     }
     for (size_t i = 0; i < m; ++i) {
-      const float* p = x + (p0 + i) * d;
+      const float* p = xb + i * d;
       float xn = 0;
       for (size_t t = 0; t < d; ++t) xn += p[t] * p[t];
       out.nearest[p0 + i] = top[i].index;
@@ -126,7 +132,7 @@ void AssignBlas(const float* x, size_t n, const float* centroids, const float* c
 constexpr size_t kFusedBlockBytes = 512 * 1024;
 constexpr size_t kFusedMaxBlockTiles = 64;
 
-void AssignFused(const float* x, size_t n, const float* panels, const float* panel_norms, size_t k, size_t d,
+void AssignFused(const float* x, const uint32_t* rows, size_t n, const float* panels, const float* panel_norms, size_t k, size_t d,
                  const AssignOutput& out, ThreadPool& pool) {
   if (n == 0) return;
   KILN_CHECK(k >= 1 && k <= static_cast<size_t>(std::numeric_limits<int32_t>::max()) - 64);
@@ -138,7 +144,7 @@ void AssignFused(const float* x, size_t n, const float* panels, const float* pan
   if (threads > 1)
     block_tiles = std::clamp<size_t>((ntiles + 4 * threads - 1) / (4 * threads), 1, block_tiles);
   pool.ParallelFor(n, block_tiles * internal::kAssignTileRows, [&](size_t p0, size_t p1, int /*worker*/) {
-    internal::AssignFusedAvx512Block(x, p0, p1, panels, panel_norms, k, d, out);
+    internal::AssignFusedAvx512Block(x, rows, p0, p1, panels, panel_norms, k, d, out);
   });
 }
 
@@ -181,7 +187,7 @@ void PackAssignPanels(const float* centroids, const float* centroid_norms, size_
 
 #ifndef KILN_HAVE_ASSIGN_AVX512
 bool FusedAssignCompiled() { return false; }
-void AssignFusedAvx512Block(const float*, size_t, size_t, const float*, const float*, size_t, size_t,
+void AssignFusedAvx512Block(const float*, const uint32_t*, size_t, size_t, const float*, const float*, size_t, size_t,
                             const AssignOutput&) {
   KILN_CHECK(false && "assign_avx512.cc is not compiled into this build");
 }
@@ -204,7 +210,7 @@ void AssignNearest(const float* x, size_t n, const float* centroids, const float
                    size_t d, const AssignOutput& out, ThreadPool& pool, AssignPath path) {
   if (n == 0) return;
   if (ResolvePath(path, k, d) == AssignPath::kBlas) {
-    AssignBlas(x, n, centroids, centroid_norms, k, d, out, pool);
+    AssignBlas(x, nullptr, n, centroids, centroid_norms, k, d, out, pool);
     return;
   }
   // Packing is O(k·d), against O(n·k·d) for the assignment.
@@ -235,6 +241,11 @@ AssignCentroids::AssignCentroids(const float* centroids, const float* centroid_n
 
 void AssignNearest(const float* x, size_t n, const AssignCentroids& centroids, const AssignOutput& out,
                    ThreadPool& pool) {
+  AssignNearestRows(x, nullptr, n, centroids, out, pool);
+}
+
+void AssignNearestRows(const float* x, const uint32_t* rows, size_t n, const AssignCentroids& centroids,
+                       const AssignOutput& out, ThreadPool& pool) {
   if (centroids.path_ == AssignPath::kAmx) {
     internal::AmxCentroids c;
     c.centroids = centroids.data_.data();
@@ -245,11 +256,11 @@ void AssignNearest(const float* x, size_t n, const AssignCentroids& centroids, c
     c.d = centroids.d_;
     c.padded_d = (centroids.d_ + 31) / 32 * 32;
     c.pairs = (centroids.k_ + 31) / 32;
-    internal::AssignAmx(x, n, c, out, pool);
+    internal::AssignAmx(x, rows, n, c, out, pool);
   } else if (centroids.path_ == AssignPath::kFused) {
-    AssignFused(x, n, centroids.data_.data(), centroids.norms_.data(), centroids.k_, centroids.d_, out, pool);
+    AssignFused(x, rows, n, centroids.data_.data(), centroids.norms_.data(), centroids.k_, centroids.d_, out, pool);
   } else {
-    AssignBlas(x, n, centroids.data_.data(), centroids.norms_.data(), centroids.k_, centroids.d_, out, pool);
+    AssignBlas(x, rows, n, centroids.data_.data(), centroids.norms_.data(), centroids.k_, centroids.d_, out, pool);
   }
 }
 

@@ -81,8 +81,8 @@ class AssignCentroids {
   AssignPath path() const { return path_; }
 
  private:
-  friend void AssignNearest(const float* x, size_t n, const AssignCentroids& centroids,
-                            const AssignOutput& out, ThreadPool& pool);
+  friend void AssignNearestRows(const float* x, const uint32_t* rows, size_t n, const AssignCentroids& centroids,
+                                const AssignOutput& out, ThreadPool& pool);
   size_t k_;
   size_t d_;
   AssignPath path_;
@@ -94,5 +94,10 @@ class AssignCentroids {
 
 void AssignNearest(const float* x, size_t n, const AssignCentroids& centroids, const AssignOutput& out,
                    ThreadPool& pool);
+
+// Same for the n points x + rows[i]·d (i < n), read in place: output i is
+// the answer for row rows[i]. Saves gathering a subset of a large array.
+void AssignNearestRows(const float* x, const uint32_t* rows, size_t n, const AssignCentroids& centroids,
+                       const AssignOutput& out, ThreadPool& pool);
 
 }  // namespace kiln::linalg

@@ -189,7 +189,7 @@ inline void LoadTransposed(const int32_t* state, __m512 r[kLanes]) {
 // The answers of points [first, first + count) (count <= 16) from their 32
 // (score, id) candidate pairs (lane-wise best and second): the
 // kAmxCandidates smallest scores are re-scored exactly in FP32.
-void FinishGroup(const float* x, size_t first, size_t count, const float* centroids, size_t d,
+void FinishGroup(const float* x, const uint32_t* rows, size_t first, size_t count, const float* centroids, size_t d,
                  const AmxScratch& scratch, size_t scratch_row, const AssignOutput& out) {
   TopCandidates top;
   {
@@ -216,7 +216,7 @@ void FinishGroup(const float* x, size_t first, size_t count, const float* centro
     }
     const size_t point = first + p;
     float dist[kAmxCandidates];
-    if (m > 0) ExactL2Candidates(x + point * d, centroids, cand, m, d, dist);
+    if (m > 0) ExactL2Candidates(PointRow(x, rows, point, d), centroids, cand, m, d, dist);
     float d1 = kInf, d2 = kInf;
     int32_t i1 = -1, i2 = -1;
     for (size_t j = 0; j < m; ++j) {
@@ -243,7 +243,8 @@ void FinishGroup(const float* x, size_t first, size_t count, const float* centro
 
 bool AmxAssignCompiled() { return true; }
 
-void AssignAmxBlock(const float* x, size_t begin, size_t end, const AmxCentroids& c, const AmxScratch& scratch,
+void AssignAmxBlock(const float* x, const uint32_t* rows, size_t begin, size_t end, const AmxCentroids& c,
+                    const AmxScratch& scratch,
                     const AssignOutput& out) {
   const size_t d = c.d, dp = c.padded_d;
   const size_t n = end - begin;
@@ -255,7 +256,7 @@ void AssignAmxBlock(const float* x, size_t begin, size_t end, const AmxCentroids
       std::memset(row, 0, dp * sizeof(uint16_t));
       continue;
     }
-    const float* src = x + (begin + i) * d;
+    const float* src = PointRow(x, rows, begin + i, d);
     for (size_t t = 0; t < dp; t += 32) ConvertCentred(src + t, c.mean + t, t < d ? d - t : 0, row + t);
   }
   for (size_t i = 0; i < groups * kGroup * kLanes; ++i) {
@@ -321,7 +322,7 @@ void AssignAmxBlock(const float* x, size_t begin, size_t end, const AmxCentroids
   }
   _tile_release();
   for (size_t i = 0; i < n; i += kLanes)
-    FinishGroup(x, begin + i, n - i < kLanes ? n - i : kLanes, c.centroids, d, scratch, i, out);
+    FinishGroup(x, rows, begin + i, n - i < kLanes ? n - i : kLanes, c.centroids, d, scratch, i, out);
 }
 
 }  // namespace kiln::linalg::internal

@@ -65,7 +65,8 @@ uint16_t ToBf16(float f) {  // round to nearest even; inputs are finite
 
 #ifndef KILN_HAVE_ASSIGN_AMX
 bool AmxAssignCompiled() { return false; }
-void AssignAmxBlock(const float*, size_t, size_t, const AmxCentroids&, const AmxScratch&, const AssignOutput&) {
+void AssignAmxBlock(const float*, const uint32_t*, size_t, size_t, const AmxCentroids&, const AmxScratch&,
+                    const AssignOutput&) {
   KILN_CHECK(false && "assign_amx.cc is not compiled into this build");
 }
 #endif
@@ -110,7 +111,8 @@ void PackAmxCentroids(const float* centroids, size_t k, size_t d, ThreadPool& po
   });
 }
 
-void AssignAmx(const float* x, size_t n, const AmxCentroids& c, const AssignOutput& out, ThreadPool& pool) {
+void AssignAmx(const float* x, const uint32_t* point_rows, size_t n, const AmxCentroids& c, const AssignOutput& out,
+               ThreadPool& pool) {
   if (n == 0) return;
   KILN_CHECK(c.k >= 1 && c.k <= static_cast<size_t>(std::numeric_limits<int32_t>::max()) - 64);
   size_t block = kAmxBlockRows;
@@ -132,7 +134,7 @@ void AssignAmx(const float* x, size_t n, const AmxCentroids& c, const AssignOutp
       best_id.Resize(rows * kLanes);
       second_id.Resize(rows * kLanes);
     }
-    AssignAmxBlock(x, p0, p1, c, {points.data(), best.data(), second.data(), best_id.data(), second_id.data()},
+    AssignAmxBlock(x, point_rows, p0, p1, c, {points.data(), best.data(), second.data(), best_id.data(), second_id.data()},
                    out);
   });
 }

@@ -159,9 +159,9 @@ struct Scratch {
 };
 thread_local Scratch tls_scratch;
 
-// Packs the m <= 12 rows of x (row-major, d floats each) into a tile (layout
-// in the file comment) and writes their squared norms to xnorm[0, m).
-void PackTile(const float* x, size_t m, size_t d, float* tile, float* xnorm) {
+// Packs the m <= 12 points first.. of (x, rows) (see PointRow) into a tile
+// (layout in the file comment) and writes their squared norms to xnorm[0, m).
+void PackTile(const float* x, const uint32_t* rows, size_t first, size_t m, size_t d, float* tile, float* xnorm) {
   const size_t full = d / kDimBlock;
   const size_t rem = d % kDimBlock;
   const __mmask16 tail = static_cast<__mmask16>((1u << rem) - 1);
@@ -172,7 +172,7 @@ void PackTile(const float* x, size_t m, size_t d, float* tile, float* xnorm) {
       for (size_t b = 0; b < nblocks; ++b) _mm512_store_ps(dst + b * kTileBlockFloats, _mm512_setzero_ps());
       continue;
     }
-    const float* src = x + r * d;
+    const float* src = PointRow(x, rows, first + r, d);
     __m512 acc = _mm512_setzero_ps();
     for (size_t b = 0; b < full; ++b) {
       const __m512 v = _mm512_loadu_ps(src + b * kDimBlock);
@@ -340,7 +340,7 @@ void RunTiles(const float* tiles, size_t ntiles, size_t tile_floats, const float
 }
 
 // Assigns points [p0, p1) on the calling thread.
-void AssignBlock(const float* x, size_t p0, size_t p1, const float* panels, const float* panel_norms,
+void AssignBlock(const float* x, const uint32_t* rows, size_t p0, size_t p1, const float* panels, const float* panel_norms,
                  size_t npanels, size_t d, const AssignOutput& out) {
   const size_t m = p1 - p0;
   const size_t ntiles = (m + kTileRows - 1) / kTileRows;
@@ -362,11 +362,11 @@ void AssignBlock(const float* x, size_t p0, size_t p1, const float* panels, cons
     const size_t sm = MinSize(st * kTileRows, m - q0);  // its points
     for (size_t t = 0; t < st; ++t) {
       const size_t r0 = t * kTileRows;
-      PackTile(x + (p0 + q0 + r0) * d, MinSize(kTileRows, sm - r0), d, tiles + t * tile_floats, xnorm + r0);
+      PackTile(x, rows, p0 + q0 + r0, MinSize(kTileRows, sm - r0), d, tiles + t * tile_floats, xnorm + r0);
     }
     InitState(state, st * kTileRows);
     Prefetcher pf;
-    if (tile_at_a_time && q0 + sm < m && full_blocks > 0) {
+    if (rows == nullptr && tile_at_a_time && q0 + sm < m && full_blocks > 0) {
       // The next tile's rows are contiguous in x.
       const size_t bytes = MinSize(kTileRows, m - q0 - sm) * d * sizeof(float);
       const size_t lines = (bytes + 63) / 64;
@@ -384,9 +384,9 @@ void AssignBlock(const float* x, size_t p0, size_t p1, const float* panels, cons
 
 bool FusedAssignCompiled() { return true; }
 
-void AssignFusedAvx512Block(const float* x, size_t begin, size_t end, const float* panels,
+void AssignFusedAvx512Block(const float* x, const uint32_t* rows, size_t begin, size_t end, const float* panels,
                             const float* panel_norms, size_t k, size_t d, const AssignOutput& out) {
-  if (begin < end) AssignBlock(x, begin, end, panels, panel_norms, AssignPanelCount(k), d, out);
+  if (begin < end) AssignBlock(x, rows, begin, end, panels, panel_norms, AssignPanelCount(k), d, out);
 }
 
 }  // namespace kiln::linalg::internal

@@ -41,7 +41,14 @@ bool FusedAssignCompiled();
 // panels, on the calling thread. Only to be called when the CPU has
 // AVX-512F/BW/DQ/VL. Each point's result depends only on the point and the
 // centroids, not on begin/end.
-void AssignFusedAvx512Block(const float* x, size_t begin, size_t end, const float* panels,
+// Point i of a set given as x plus an optional row list: x + rows[i]·d when
+// rows is given (points picked out of a larger array without copying them),
+// else x + i·d. Results are always indexed by i.
+inline const float* PointRow(const float* x, const uint32_t* rows, size_t i, size_t d) {
+  return x + (rows != nullptr ? static_cast<size_t>(rows[i]) : i) * d;
+}
+
+void AssignFusedAvx512Block(const float* x, const uint32_t* rows, size_t begin, size_t end, const float* panels,
                             const float* panel_norms, size_t k, size_t d, const AssignOutput& out);
 
 // ---- AMX path (assign_amx.cc; threading and packing in assign_amx_support.cc).
@@ -92,7 +99,7 @@ bool AmxAssignCompiled();
 // The AMX kernel for points [begin, end) of x (n×d), on the calling thread;
 // scratch sized for end − begin rounded up to 32. Only to be called when
 // AmxAssignAvailable().
-void AssignAmxBlock(const float* x, size_t begin, size_t end, const AmxCentroids& centroids,
+void AssignAmxBlock(const float* x, const uint32_t* rows, size_t begin, size_t end, const AmxCentroids& centroids,
                     const AmxScratch& scratch, const AssignOutput& out);
 
 // Fills the AmxCentroids buffers (see above) from k×d FP32 centroids.
@@ -100,6 +107,7 @@ void PackAmxCentroids(const float* centroids, size_t k, size_t d, ThreadPool& po
                       AlignedBuffer<float>& norms, AlignedBuffer<float>& mean);
 
 // Threads the kernel over blocks of points.
-void AssignAmx(const float* x, size_t n, const AmxCentroids& centroids, const AssignOutput& out, ThreadPool& pool);
+void AssignAmx(const float* x, const uint32_t* rows, size_t n, const AmxCentroids& centroids, const AssignOutput& out,
+               ThreadPool& pool);
 
 }  // namespace kiln::linalg::internal

@@ -348,6 +348,28 @@ TEST(AssignTest, PreparedCentroidsMatchDirectCall) {
   }
 }
 
+// Points read in place through a row list give exactly what the same points
+// give when gathered first, on every path.
+TEST(AssignTest, RowListMatchesGatheredPoints) {
+  for (AssignPath path : AvailablePaths()) {
+    const Problem p = MakeProblem(3000, 150, 64, 23);
+    std::vector<uint32_t> rows;
+    for (uint32_t i = 0; i < p.n; i += 3) rows.push_back(p.n - 1 - i);  // a descending subset
+    Problem gathered = p;
+    gathered.n = rows.size();
+    gathered.x.resize(rows.size() * p.d);
+    for (size_t i = 0; i < rows.size(); ++i)
+      std::copy_n(&p.x[rows[i] * p.d], p.d, &gathered.x[i * p.d]);
+    const Result expected = RunAssign(gathered, 2, path);
+    ThreadPool pool(2);
+    const AssignCentroids prepared(p.centroids.data(), p.norms.data(), p.k, p.d, pool, path);
+    Result r{std::vector<idx_t>(rows.size()), std::vector<float>(rows.size()), std::vector<float>(rows.size())};
+    AssignNearestRows(p.x.data(), rows.data(), rows.size(), prepared, {r.nearest.data(), r.d1.data(), r.d2.data()},
+                      pool);
+    ExpectIdentical(expected, r, std::string("row list, ") + PathName(path));
+  }
+}
+
 TEST(AssignTest, AutoPicksFusedWhenAvailable) {
   const Problem p = MakeProblem(10, 3, 4, 17);
   ThreadPool pool(1);
