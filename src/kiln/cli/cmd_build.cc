@@ -4,8 +4,8 @@
 #include "kiln/cli/commands.h"
 #include "kiln/index/auto_select.h"
 #include "kiln/index/factory.h"
-#include "kiln/job/binary_build.h"
 #include "kiln/index/typed_definition.h"
+#include "kiln/job/binary_build.h"
 #include "kiln/job/build_job.h"
 
 namespace kiln::cli {
