@@ -120,5 +120,42 @@ TEST(OpenSearchRequestTest, BuildSpecPathsAndMetric) {
   EXPECT_EQ(*spec->expected_n, 5u);
 }
 
+TEST(OpenSearchRequestTest, SkipStoredVectorsIsAcceptedAndReachesTheBuild) {
+  nlohmann::json body = ValidRequest();
+  body["skip_stored_vectors"] = true;
+  std::vector<ValidationError> errors;
+  OpenSearchBuild r = ParseOpenSearchBuild(body.dump(), errors);
+  ASSERT_TRUE(errors.empty()) << ValidationErrorBody(errors);
+  EXPECT_TRUE(r.skip_stored_vectors);
+  auto spec = OpenSearchBuildSpec(r, "s3", "");
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  EXPECT_TRUE(spec->build.skip_stored_vectors);
+  EXPECT_EQ(spec->build.spec->ToFactoryString(), "IDMap,HNSW14,Flat");
+}
+
+TEST(OpenSearchRequestTest, BinaryBuildsABinaryHnsw) {
+  nlohmann::json body = ValidRequest();
+  body["data_type"] = "binary";
+  body["dimension"] = 256;
+  body["index_parameters"]["space_type"] = "hamming";
+  std::vector<ValidationError> errors;
+  OpenSearchBuild r = ParseOpenSearchBuild(body.dump(), errors);
+  ASSERT_TRUE(errors.empty()) << ValidationErrorBody(errors);
+  auto spec = OpenSearchBuildSpec(r, "s3", "IDMap,Flat");  // the override is for float fields
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  EXPECT_FALSE(spec->build.spec.has_value());
+  EXPECT_EQ(spec->build.factory, "IDMap,BHNSW14");
+  EXPECT_EQ(*spec->build.ef_construction, 94u);
+  EXPECT_EQ(*spec->build.ef_search, 89u);
+  EXPECT_EQ(spec->build.read_options.knnvec_type, KnnVecType::kBinary);
+  EXPECT_EQ(*spec->build.read_options.dimension, 256u);
+  // Memory: packed codes (32 bytes) twice, not 256 unpacked floats twice.
+  r.doc_count = 1000;
+  const uint64_t graph = 8 + (2 * 14 * 4) * 11 / 10 + 16;
+  EXPECT_EQ(OpenSearchMemoryEstimate(r), 1000 * (2 * 32 + graph) + (64ull << 20));
+  r.data_type = "float";
+  EXPECT_EQ(OpenSearchMemoryEstimate(r), 1000 * (8 * 256 + graph) + (64ull << 20));
+}
+
 }  // namespace
 }  // namespace kiln::service

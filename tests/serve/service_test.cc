@@ -132,6 +132,12 @@ TEST_F(ServiceTest, BinaryAndHalfFloatBlobs) {
   bin["index_parameters"]["space_type"] = "hamming";
   EXPECT_EQ(WaitStatus(**service, json::parse((*service)->SubmitOpenSearch(bin.dump()).body)["job_id"]),
             json({{"task_status", "COMPLETED_INDEX_BUILD"}, {"file_name", "bin.faiss"}}));
+  // A binary index: IBMp → IBHf, 16 bits = 2-byte codes.
+  std::ifstream bin_file(seg / "bin.faiss", std::ios::binary);
+  std::string head(12, '\0');
+  bin_file.read(head.data(), 12);
+  EXPECT_EQ(head.substr(0, 4), "IBMp");
+  EXPECT_EQ(head.substr(4, 8), std::string("\x10\0\0\0\x02\0\0\0", 8));
   json half = Request("half", 40, 4);
   half["data_type"] = "half_float";
   EXPECT_EQ(WaitStatus(**service, json::parse((*service)->SubmitOpenSearch(half.dump()).body)["job_id"]),
@@ -286,6 +292,30 @@ TEST_F(ServiceTest, V1CancelStopsARunningBuildAndPublishesNothing) {
   EXPECT_LT(seconds, 1.0);
   EXPECT_FALSE(fs::exists(bucket / "out" / "big" / "faiss.index"));
   EXPECT_EQ(s.CancelV1(id, "tenant-a").status, 409);
+}
+
+// DELETE racing with a job that has just finished: the stored record still
+// says running but the scheduler no longer has the job, so nothing can be
+// cancelled: 409 with the reason, not 202. (A record the scheduler never
+// had stands in for the race's window.)
+TEST_F(ServiceTest, V1CancelOfAJobTheSchedulerNoLongerHasIs409) {
+  auto service = KilnService::Start(config_);
+  ASSERT_TRUE(service.ok());
+  {
+    auto store = JobStore::Open((dir_ / "jobs.db").string());
+    ASSERT_TRUE(store.ok());
+    JobRecord job;
+    job.id = "kj-finishing";
+    job.tenant = "tenant-a";
+    job.api = "v1";
+    job.request_json = "{}";
+    job.state = JobState::kRunning;
+    ASSERT_TRUE((*store)->Update(job).ok());
+  }
+  HttpReply reply = (*service)->CancelV1("kj-finishing", "tenant-a");
+  EXPECT_EQ(reply.status, 409);
+  EXPECT_EQ(reply.body,
+            R"({"detail":"job kj-finishing is running but not in this server's queue; nothing was cancelled"})");
 }
 
 TEST_F(ServiceTest, V1ResultCarriesTheRecallReport) {

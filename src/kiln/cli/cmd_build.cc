@@ -5,6 +5,7 @@
 #include "kiln/index/auto_select.h"
 #include "kiln/index/factory.h"
 #include "kiln/index/typed_definition.h"
+#include "kiln/job/binary_build.h"
 #include "kiln/job/build_job.h"
 
 namespace kiln::cli {
@@ -55,7 +56,7 @@ Status ResolveIndexFlags(BuildFlags& flags) {
   auto metric = ParseMetric(flags.metric);
   if (!metric) return InvalidArgumentError("--metric: expected l2, ip or cosine, found \"{}\"", flags.metric);
   request.metric = *metric;
-  if (is_auto) return OkStatus();
+  if (is_auto || job::IsBinaryHnswRequest(request)) return OkStatus();
   // An unparsable or unsupported index is a usage error (exit 2).
   KILN_ASSIGN_OR_RETURN(index::IndexSpec spec, job::ResolveIndexSpec(request));
   if (spec.metric) {

@@ -7,11 +7,13 @@
 
 #include "kiln/base/byte_sink.h"
 #include "kiln/cluster/sampling.h"
+#include "kiln/format/faiss/faiss_hnsw_variants.h"
 #include "kiln/format/faiss/faiss_writer.h"
 #include "kiln/index/auto_select.h"
 #include "kiln/index/factory.h"
 #include "kiln/index/hnsw_index.h"
 #include "kiln/index/typed_definition.h"
+#include "kiln/job/binary_build.h"
 #include "kiln/index/id_map_index.h"
 
 namespace kiln::job {
@@ -114,6 +116,7 @@ StatusOr<index::IndexSpec> ResolveIndexSpec(const BuildRequest& request) {
 }
 
 StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& ctx) {
+  if (IsBinaryHnswRequest(request)) return RunBinaryHnswBuild(request, ctx);
   const auto start = std::chrono::steady_clock::now();
   BuildReport report;
   index::IndexSpec spec;
@@ -198,7 +201,8 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
   report.index_path = IndexPathInDir(request.output_dir);
   {
     KILN_ASSIGN_OR_RETURN(auto sink, AtomicFileSink::Create(report.index_path));
-    KILN_RETURN_IF_ERROR(format::WriteFaissIndex(*built, *sink));
+    KILN_RETURN_IF_ERROR(request.skip_stored_vectors ? format::WriteFaissIndexSkipStorage(*built, *sink)
+                                                     : format::WriteFaissIndex(*built, *sink));
     report.index_bytes = sink->position();
     KILN_RETURN_IF_ERROR(ctx.CheckCancelled("write"));
     KILN_RETURN_IF_ERROR(sink->Publish());

@@ -41,6 +41,9 @@ struct BuildRequest {
   std::optional<size_t> ef_search;
   ReadOptions read_options;
   std::string output_dir;
+  // HNSW: write the graph without its vectors (storage record "null",
+  // Faiss's IO_FLAG_SKIP_STORAGE), as OpenSearch's skip_stored_vectors asks.
+  bool skip_stored_vectors = false;
 };
 
 struct BuildReport {
@@ -68,7 +71,8 @@ bool IsAutoRequest(const BuildRequest& request);
 StatusOr<index::IndexSpec> ResolveIndexSpec(const BuildRequest& request);
 
 // Validates the request (factory string, output directory) before reading any
-// data, then reads, trains, adds and publishes. Errors carry the file, field
+// data, then reads, trains, adds and publishes. Binary HNSW factories
+// (BHNSW<M>) go to RunBinaryHnswBuild (binary_build.h). Errors carry the file, field
 // or value involved; on any error nothing is published.
 StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& ctx);
 

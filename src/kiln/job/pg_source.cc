@@ -19,9 +19,11 @@ Status CheckPostgresClientUrl(const std::string& url, const std::vector<std::str
 StatusOr<uint64_t> CheckPostgresSource(const std::string& url, const std::string& table, const std::string& column) {
   KILN_RETURN_IF_ERROR(partition::ValidateTableName(table).WithContext("table"));
   KILN_ASSIGN_OR_RETURN(storage::pg::PgConnection conn, storage::pg::PgConnection::Connect(url));
-  KILN_RETURN_IF_ERROR(storage::pg::DescribeVectorColumn(conn, table, column).status());
+  KILN_ASSIGN_OR_RETURN(storage::pg::ColumnInfo info, storage::pg::DescribeVectorColumn(conn, table, column));
   KILN_ASSIGN_OR_RETURN(storage::pg::PgResult size, conn.Query("SELECT pg_table_size($1::regclass)", {table}));
-  return static_cast<uint64_t>(std::stoull(size.text(0, 0)));
+  const uint64_t bytes = std::stoull(size.text(0, 0));
+  // halfvec stores 2 bytes per value; kiln builds float32 (4).
+  return info.type.starts_with("halfvec") ? 2 * bytes : bytes;
 }
 
 StatusOr<storage::TransferStats> ExportPostgresColumn(const std::string& url, const std::string& table,

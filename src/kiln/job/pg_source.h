@@ -22,7 +22,8 @@ Status CheckPostgresClientUrl(const std::string& url, const std::vector<std::str
 
 // Checks that table.column exists and holds vectors (vector, halfvec, real[]
 // or double precision[]) and returns the table's size in bytes
-// (pg_table_size), for admission. NotFound / InvalidArgument name the table
+// (pg_table_size; doubled for halfvec, whose 2-byte values kiln builds as
+// float32), for admission. NotFound / InvalidArgument name the table
 // and column; Unavailable names the URL without its password.
 StatusOr<uint64_t> CheckPostgresSource(const std::string& url, const std::string& table, const std::string& column);
 

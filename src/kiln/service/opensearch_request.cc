@@ -77,8 +77,6 @@ OpenSearchBuild ParseOpenSearchBuild(const std::string& text, std::vector<Valida
     out.doc_count = *doc_count;
     if (out.doc_count < 5) r.Fail("doc_count", fmt::format("expected >= 5, found {}", out.doc_count), "greater_than");
   }
-  if (out.skip_stored_vectors)
-    r.Fail("skip_stored_vectors", "kiln always stores the vectors; true is not supported", "value_error");
   return out;
 }
 
@@ -95,9 +93,12 @@ std::string OpenSearchIndexKey(const std::string& vector_path) {
 
 uint64_t OpenSearchMemoryEstimate(const OpenSearchBuild& request) {
   const uint64_t n = static_cast<uint64_t>(std::max<int64_t>(request.doc_count, 0));
-  const uint64_t d = static_cast<uint64_t>(std::max<int64_t>(request.dimension, 0));  // bits unpack to floats
+  const uint64_t d = static_cast<uint64_t>(std::max<int64_t>(request.dimension, 0));
   const uint64_t m = static_cast<uint64_t>(std::max<int64_t>(request.m, 0));
-  const uint64_t per_vector = 8 * d + 8 + (2 * m * 4) * 11 / 10 + 16;
+  // Binary: packed codes (d bits) mapped from the file and copied into the
+  // index; otherwise float32 vectors in the dataset and the flat storage.
+  const uint64_t vectors = request.data_type == "binary" ? 2 * (d / 8) : 8 * d;
+  const uint64_t per_vector = vectors + 8 + (2 * m * 4) * 11 / 10 + 16;
   return n * per_vector + (64ull << 20);
 }
 
@@ -117,6 +118,16 @@ StatusOr<job::RemoteBuildSpec> OpenSearchBuildSpec(const OpenSearchBuild& reques
                                    : request.data_type == "binary"     ? KnnVecType::kBinary
                                    : request.data_type == "half_float" ? KnnVecType::kHalfFloat
                                                                        : KnnVecType::kFloat;
+  build.skip_stored_vectors = request.skip_stored_vectors;
+  if (request.data_type == "binary") {
+    // IndexBinaryIDMap → IndexBinaryHNSW (Hamming) → IndexBinaryFlat, whatever
+    // space_type says (the client sends "hamming"); factory_override is for
+    // float fields.
+    build.factory = fmt::format("IDMap,BHNSW{}", request.m);
+    build.ef_construction = static_cast<size_t>(request.ef_construction);
+    build.ef_search = static_cast<size_t>(request.ef_search);
+    return spec;
+  }
   const std::string factory =
       factory_override.empty() ? fmt::format("IDMap,HNSW{},Flat", request.m) : factory_override;
   KILN_ASSIGN_OR_RETURN(index::IndexSpec index_spec, index::ParseFactoryString(factory));

@@ -43,13 +43,16 @@ std::string OpenSearchJobId(const OpenSearchBuild& request);
 std::string OpenSearchIndexKey(const std::string& vector_path);
 
 // kiln's memory estimate for the build (bytes): the float vectors twice
-// (dataset and flat storage), ids, and the HNSW graph (about 2·M links of 4
-// bytes at level 0, plus upper levels and slack).
+// (dataset and flat storage; binary: the packed codes twice), ids, and the
+// HNSW graph (about 2·M links of 4 bytes at level 0, plus upper levels and
+// slack).
 uint64_t OpenSearchMemoryEstimate(const OpenSearchBuild& request);
 
 // The job kiln runs: store scheme for container_name ("s3" or "file"),
 // IDMap,HNSW<m>,Flat with ef_construction/ef_search (or `factory_override`,
-// when set), l2 or inner product.
+// when set), l2 or inner product; data_type binary: IDMap,BHNSW<m> (Hamming,
+// written IBMp → IBHf → IBxF). skip_stored_vectors: the storage record is
+// "null".
 StatusOr<job::RemoteBuildSpec> OpenSearchBuildSpec(const OpenSearchBuild& request, const std::string& store_scheme,
                                                    const std::string& factory_override);
 

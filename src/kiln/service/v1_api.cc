@@ -126,7 +126,16 @@ HttpReply KilnService::CancelV1(const std::string& job_id, const std::string& te
   if (!job->has_value()) return ErrorReply(404, "Job not found");
   if (IsFinished((*job)->state))
     return ErrorReply(409, fmt::format("job {} already finished ({})", job_id, JobStateName((*job)->state)));
-  scheduler_->Cancel(job_id);
+  if (!scheduler_->Cancel(job_id)) {
+    // It finished between the read above and the cancel (or this server is
+    // not running it): nothing was cancelled.
+    auto now = FindForTenant(job_id, tenant);
+    const std::string state = now.ok() && now->has_value() ? std::string(JobStateName((*now)->state)) : "gone";
+    if (state != "queued" && state != "running")
+      return ErrorReply(409, fmt::format("job {} already finished ({}); nothing was cancelled", job_id, state));
+    return ErrorReply(409, fmt::format("job {} is {} but not in this server's queue; nothing was cancelled",
+                                       job_id, state));
+  }
   return {202, JobJson(**job).dump()};
 }
 

@@ -28,6 +28,8 @@ namespace kiln::format {
 
 inline constexpr uint32_t kFourccHnswFlat = Fourcc("IHNf");  // IndexHNSWFlat
 inline constexpr uint32_t kFourccHnswSq = Fourcc("IHNs");    // IndexHNSWSQ
+// In place of a storage record: Faiss's IO_FLAG_SKIP_STORAGE (graph only).
+inline constexpr uint32_t kFourccNullStorage = Fourcc("null");
 
 struct IndexRecord;
 
@@ -55,6 +57,9 @@ StatusOr<HnswRecord> ParseHnswBody(FaissReader& reader, const FaissIndexHeader& 
 // record's offset on a broken invariant).
 StatusOr<index::HnswGraph> GraphOf(const HnswRecord& record, const FaissReader& reader);
 
-Status WriteHnsw(const index::HnswIndex& index, ByteSink& sink);
+// skip_storage: the storage record is the fourcc "null" (IO_FLAG_SKIP_STORAGE).
+Status WriteHnsw(const index::HnswIndex& index, ByteSink& sink, bool skip_storage = false);
+// The HNSW block alone (write_HNSW), shared by IHNf/IHNs and IBHf.
+Status WriteHnswBlock(const index::HnswGraph& graph, ByteSink& sink);
 
 }  // namespace kiln::format

@@ -31,6 +31,13 @@ StatusOr<std::unique_ptr<IndexRecord>> ParseIndexRecord(FaissReader& reader, int
   if (!flat && !ivf_flat && !id_map && !pq && !sq && !ivf_sq && !ivf_pq && !hnsw) {
     const std::string name = FourccName(h);
     if (name.starts_with("0x")) return reader.Corrupt(record->offset, "an index type fourcc", name);
+    if (h == kFourccNullStorage)
+      return reader.Unsupported(record->offset,
+                                "storage \"null\" (an HNSW graph written without its vectors, "
+                                "IO_FLAG_SKIP_STORAGE / skip_stored_vectors)");
+    if (name.starts_with("IB"))
+      return reader.Unsupported(record->offset, fmt::format("binary index type \"{}\" (load it with "
+                                                            "faiss::read_index_binary)", name));
     return reader.Unsupported(record->offset, fmt::format("index type \"{}\"", name));
   }
   KILN_ASSIGN_OR_RETURN(record->header, ReadIndexHeader(reader));

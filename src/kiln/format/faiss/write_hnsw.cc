@@ -4,14 +4,7 @@
 
 namespace kiln::format {
 
-Status WriteHnsw(const index::HnswIndex& index, ByteSink& sink) {
-  if (!index.is_trained())
-    return FailedPreconditionError("write Faiss index: {} is not trained", index.Describe());
-  const index::HnswGraph& g = index.graph();
-  KILN_ASSIGN_OR_RETURN(FaissIndexHeader header, HeaderOf(index));
-  const bool sq = dynamic_cast<const index::ScalarQuantizerIndex*>(&index.storage()) != nullptr;
-  KILN_RETURN_IF_ERROR(WriteField<uint32_t>(sink, sq ? kFourccHnswSq : kFourccHnswFlat));
-  KILN_RETURN_IF_ERROR(WriteIndexHeader(sink, header));
+Status WriteHnswBlock(const index::HnswGraph& g, ByteSink& sink) {
   KILN_RETURN_IF_ERROR(WriteVector<double>(sink, g.assign_probas.data(), g.assign_probas.size()));
   KILN_RETURN_IF_ERROR(WriteVector<int32_t>(sink, g.cum_nneighbor_per_level.data(),
                                             g.cum_nneighbor_per_level.size()));
@@ -23,6 +16,18 @@ Status WriteHnsw(const index::HnswIndex& index, ByteSink& sink) {
   KILN_RETURN_IF_ERROR(WriteField<int32_t>(sink, g.ef_construction));
   KILN_RETURN_IF_ERROR(WriteField<int32_t>(sink, g.ef_search));
   KILN_RETURN_IF_ERROR(WriteField<int32_t>(sink, 1));  // upper_beam
+  return OkStatus();
+}
+
+Status WriteHnsw(const index::HnswIndex& index, ByteSink& sink, bool skip_storage) {
+  if (!index.is_trained())
+    return FailedPreconditionError("write Faiss index: {} is not trained", index.Describe());
+  KILN_ASSIGN_OR_RETURN(FaissIndexHeader header, HeaderOf(index));
+  const bool sq = dynamic_cast<const index::ScalarQuantizerIndex*>(&index.storage()) != nullptr;
+  KILN_RETURN_IF_ERROR(WriteField<uint32_t>(sink, sq ? kFourccHnswSq : kFourccHnswFlat));
+  KILN_RETURN_IF_ERROR(WriteIndexHeader(sink, header));
+  KILN_RETURN_IF_ERROR(WriteHnswBlock(index.graph(), sink));
+  if (skip_storage) return WriteField<uint32_t>(sink, kFourccNullStorage);
   return WriteIndexRecord(index.storage(), sink);
 }
 

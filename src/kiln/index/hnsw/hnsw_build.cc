@@ -5,6 +5,7 @@
 #include <mutex>
 #include <vector>
 
+#include "kiln/index/hnsw/hamming_space.h"
 #include "kiln/index/hnsw/hnsw_codes.h"
 #include "kiln/index/hnsw/hnsw_search.h"
 
@@ -254,6 +255,19 @@ Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_
     KILN_RETURN_IF_ERROR(InsertWith(graph, first, rows, nullptr, options.ef_construction, ctx));
   }
   // A replaced link can strand another node; a few rounds settle it.
+  for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
+  }
+  return OkStatus();
+}
+
+}  // namespace kiln::index::hnsw
+
+namespace kiln::index::hnsw {
+
+Status InsertBinaryNodes(HnswGraph& graph, size_t first, const HammingSpace& codes,
+                         size_t ef_construction, const ExecContext& ctx) {
+  if (first >= graph.ntotal()) return OkStatus();
+  KILN_RETURN_IF_ERROR(InsertWith(graph, first, codes, nullptr, ef_construction, ctx));
   for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
   }
   return OkStatus();

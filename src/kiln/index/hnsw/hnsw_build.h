@@ -40,3 +40,14 @@ Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_
 size_t RepairReachability(HnswGraph& graph);
 
 }  // namespace kiln::index::hnsw
+
+namespace kiln::index::hnsw {
+
+class HammingSpace;
+// InsertNodes for binary codes (IndexBinaryHNSW): the same insertion,
+// heuristic and reachability repair on Hamming distances, which are exact
+// (no build codes, no re-ranking).
+Status InsertBinaryNodes(HnswGraph& graph, size_t first, const HammingSpace& codes,
+                         size_t ef_construction, const ExecContext& ctx);
+
+}  // namespace kiln::index::hnsw
