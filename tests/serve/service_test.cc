@@ -315,7 +315,8 @@ TEST_F(ServiceTest, V1CancelOfAJobTheSchedulerNoLongerHasIs409) {
   HttpReply reply = (*service)->CancelV1("kj-finishing", "tenant-a");
   EXPECT_EQ(reply.status, 409);
   EXPECT_EQ(reply.body,
-            R"({"detail":"job kj-finishing is running but not in this server's queue; nothing was cancelled"})");
+            R"({"detail":"job kj-finishing is running but can no longer be cancelled (its outcome is being recorded, or )"
+            R"(this server does not run it); nothing was cancelled"})");
 }
 
 TEST_F(ServiceTest, V1ResultCarriesTheRecallReport) {

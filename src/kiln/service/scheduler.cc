@@ -22,6 +22,7 @@ double OverallProgress(std::string_view phase, uint64_t done, uint64_t total) {
 
 struct Scheduler::Running final : ProgressSink {
   CancelToken cancel;
+  bool finishing = false;  // the runner returned: too late to cancel (guarded by Scheduler::mu_)
   mutable std::mutex mu;
   std::string phase;
   double progress = 0;
@@ -73,6 +74,7 @@ void Scheduler::Enqueue(const JobRecord& job) {
 bool Scheduler::Cancel(const std::string& id) {
   std::unique_lock lock(mu_);
   if (auto it = running_.find(id); it != running_.end()) {
+    if (it->second->finishing) return false;  // its outcome is being recorded
     it->second->cancel.Cancel();
     return true;
   }
@@ -170,6 +172,10 @@ void Scheduler::RunOne(const Queued& item, const std::shared_ptr<Running>& runni
 
   ExecContext ctx{&pool, &running->cancel, running.get()};
   runner_(job, ctx);
+  {
+    std::lock_guard lock(mu_);
+    running->finishing = true;
+  }
   {
     std::lock_guard plock(running->mu);
     if (job.state != JobState::kCompleted) job.phase = running->phase;

@@ -43,7 +43,7 @@ class Scheduler {
   // Queues a job that is stored in state kQueued.
   void Enqueue(const JobRecord& job);
   // Cancels a queued or running job; false when this scheduler has no such
-  // job (finished or unknown).
+  // job (finished or unknown) or its runner has already returned.
   bool Cancel(const std::string& id);
 
   struct Live {

@@ -127,13 +127,15 @@ HttpReply KilnService::CancelV1(const std::string& job_id, const std::string& te
   if (IsFinished((*job)->state))
     return ErrorReply(409, fmt::format("job {} already finished ({})", job_id, JobStateName((*job)->state)));
   if (!scheduler_->Cancel(job_id)) {
-    // It finished between the read above and the cancel (or this server is
-    // not running it): nothing was cancelled.
+    // It finished between the read above and the cancel, its runner has
+    // returned and the outcome is being stored, or this server is not
+    // running it: nothing was cancelled.
     auto now = FindForTenant(job_id, tenant);
     const std::string state = now.ok() && now->has_value() ? std::string(JobStateName((*now)->state)) : "gone";
     if (state != "queued" && state != "running")
       return ErrorReply(409, fmt::format("job {} already finished ({}); nothing was cancelled", job_id, state));
-    return ErrorReply(409, fmt::format("job {} is {} but not in this server's queue; nothing was cancelled",
+    return ErrorReply(409, fmt::format("job {} is {} but can no longer be cancelled (its outcome is being "
+                                       "recorded, or this server does not run it); nothing was cancelled",
                                        job_id, state));
   }
   return {202, JobJson(**job).dump()};
