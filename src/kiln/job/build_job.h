@@ -7,6 +7,7 @@
 // cancelled build never leaves a half-written file or a _SUCCESS marker.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "kiln/base/exec_context.h"
 #include "kiln/base/types.h"
 #include "kiln/dataset/vector_reader.h"
+#include "kiln/index/index.h"
 #include "kiln/index/index_spec.h"
 
 namespace kiln::job {
@@ -41,6 +43,11 @@ struct BuildRequest {
   std::optional<size_t> ef_search;
   ReadOptions read_options;
   std::string output_dir;
+  // When set, the built index goes to this instead of DIR/faiss.index (kiln
+  // serve assembles it in the object store); it returns the index's size in
+  // bytes, and BuildReport::index_path stays empty. kiln.json and _SUCCESS
+  // are written as usual.
+  std::function<StatusOr<uint64_t>(const index::Index& built)> write_index;
 };
 
 struct BuildReport {

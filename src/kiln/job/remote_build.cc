@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "kiln/job/pg_source.h"
+#include "kiln/job/remote_build_assembly.h"
 
 namespace kiln::job {
 namespace fs = std::filesystem;
@@ -19,6 +20,7 @@ std::string LocalName(const std::string& dir, std::string_view stem, const std::
 struct Fetched {
   std::string path;
   uint64_t bytes = 0;
+  std::string etag;
 };
 
 StatusOr<Fetched> Fetch(const std::string& uri, std::string_view stem, const StoreResolver& stores,
@@ -29,6 +31,7 @@ StatusOr<Fetched> Fetch(const std::string& uri, std::string_view stem, const Sto
   auto got = store->Download(parsed.ref, out.path, ctx.cancel);
   if (!got.ok()) return got.status().WithContext(fmt::format("download {}", uri));
   out.bytes = got->bytes;
+  out.etag = got->etag;
   total.bytes += got->bytes;
   total.seconds += got->seconds;
   return out;
@@ -44,6 +47,32 @@ Status Publish(const std::string& local, const std::string& uri, const StoreReso
   total.bytes += sent->bytes;
   total.seconds += sent->seconds;
   return OkStatus();
+}
+
+// An index whose Faiss file holds the .knnvec bytes verbatim: float32 input
+// into flat storage (Flat, HNSW<M>,Flat, optionally IDMap), not normalized.
+bool VectorsStoredVerbatim(const RemoteBuildSpec& spec, const BuildRequest& request) {
+  if (!spec.index_only || !spec.source_uri.ends_with(".knnvec") || request.metric == Metric::kCosine) return false;
+  const KnnVecType type = request.read_options.knnvec_type;
+  if (type != KnnVecType::kFloat && type != KnnVecType::kHalfFloat) return false;
+  if (IsAutoRequest(request)) return false;
+  auto resolved = ResolveIndexSpec(request);
+  if (!resolved.ok()) return false;
+  return (resolved->family == index::IndexFamily::kHnsw || resolved->family == index::IndexFamily::kFlat) &&
+         resolved->codec.kind == index::CodecKind::kFlat && resolved->opq_m == 0;
+}
+
+// Starts assembling the index in the store when it can be (see above).
+StatusOr<std::unique_ptr<IndexAssembly>> MaybeStartAssembly(const RemoteBuildSpec& spec, const BuildRequest& request,
+                                                            const Fetched& vectors, const StoreResolver& stores) {
+  if (!VectorsStoredVerbatim(spec, request)) return std::unique_ptr<IndexAssembly>();
+  KILN_ASSIGN_OR_RETURN(storage::ObjectUri source, storage::ParseObjectUri(spec.source_uri));
+  KILN_ASSIGN_OR_RETURN(storage::ObjectUri output, storage::ParseObjectUri(spec.output_uri));
+  if (source.scheme != output.scheme) return std::unique_ptr<IndexAssembly>();
+  KILN_ASSIGN_OR_RETURN(storage::ObjectStore * store, stores(output.scheme));
+  auto started = IndexAssembly::Start(*store, output.ref, {source.ref, vectors.etag, vectors.path, vectors.bytes});
+  if (!started.ok()) return started.status().WithContext(fmt::format("upload {}", spec.output_uri));
+  return started;
 }
 
 }  // namespace
@@ -102,13 +131,25 @@ StatusOr<RemoteBuildResult> RunRemoteBuild(const RemoteBuildSpec& spec, const St
   KILN_RETURN_IF_ERROR(ctx.CheckCancelled("download"));
 
   request.output_dir = (fs::path(work_dir) / "out").string();
+  std::unique_ptr<IndexAssembly> assembly;
+  if (!IsPostgresUri(spec.source_uri)) {
+    KILN_ASSIGN_OR_RETURN(assembly, MaybeStartAssembly(spec, request, vectors, stores));
+    if (assembly) request.write_index = [&](const index::Index& built) { return assembly->Serialize(built); };
+  }
   auto built = RunBuild(request, ctx);
   if (!built.ok()) return built.status().WithContext("build");
   result.report = std::move(built).value();
   result.local_request = request;
+  result.local_request.write_index = nullptr;
 
   ctx.Report("upload", 0, 1);
-  if (spec.index_only) {
+  if (assembly) {
+    result.index_uri = spec.output_uri;
+    auto sent = assembly->Finish(work_dir, ctx.cancel);
+    if (!sent.ok()) return sent.status().WithContext(fmt::format("upload {}", spec.output_uri));
+    result.upload = *sent;
+    result.overlapped_upload_seconds = assembly->copy_seconds();
+  } else if (spec.index_only) {
     result.index_uri = spec.output_uri;
     KILN_RETURN_IF_ERROR(Publish(result.report.index_path, result.index_uri, stores, ctx, result.upload));
   } else {

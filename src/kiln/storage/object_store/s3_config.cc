@@ -28,6 +28,8 @@ void S3Config::FillFromEnvironment() {
   const char* r = std::getenv("AWS_REGION");
   if (r == nullptr || *r == '\0') r = std::getenv("AWS_DEFAULT_REGION");
   if (r != nullptr && *r != '\0') region = r;
+  const char* copy = std::getenv("KILN_S3_SERVER_SIDE_COPY");
+  if (copy != nullptr && std::string_view(copy) == "0") server_side_copy = false;
 }
 
 std::string S3Config::EffectiveEndpoint() const {
