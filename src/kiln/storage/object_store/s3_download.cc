@@ -98,10 +98,31 @@ struct Progress {
   }
 };
 
+struct DigestDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+using Md5 = std::unique_ptr<EVP_MD_CTX, DigestDeleter>;
+
+Md5 NewMd5() {
+  Md5 md5(EVP_MD_CTX_new());
+  EVP_DigestInit_ex(md5.get(), EVP_md5(), nullptr);
+  return md5;
+}
+
+Status CheckMd5(EVP_MD_CTX* md5, const std::string& expected_md5, const std::string& what) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(md5, digest, &n);
+  std::string got;
+  for (unsigned int i = 0; i < n; ++i) got += fmt::format("{:02x}", digest[i]);
+  if (got != expected_md5) return DataLossError("{}: MD5 {} does not match ETag {}", what, got, expected_md5);
+  return OkStatus();
+}
+
 // One range [begin, end) with If-Match, resumed from the bytes received after
-// a retriable failure.
+// a retriable failure. md5 (may be null) sees the bytes in order.
 Status FetchRange(const S3Config& config, const ObjectRef& object, const std::string& etag, uint64_t begin,
-                  uint64_t end, ScratchFile& file, Progress& progress, const CancelToken* cancel) {
+                  uint64_t end, ScratchFile& file, Progress& progress, EVP_MD_CTX* md5, const CancelToken* cancel) {
   S3Config one_attempt = config;
   one_attempt.max_attempts = 1;
   uint64_t received = 0;
@@ -120,6 +141,7 @@ Status FetchRange(const S3Config& config, const ObjectRef& object, const std::st
                                      end - 1);
         return false;
       }
+      if (md5 != nullptr) EVP_DigestUpdate(md5, data, size);
       write_status = file.WriteAt(begin + received, data, size);
       received += size;
       return write_status.ok();
@@ -139,15 +161,10 @@ Status FetchRange(const S3Config& config, const ObjectRef& object, const std::st
   return OkStatus();
 }
 
-struct DigestDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
 // MD5 of the file's ranges in order, each read back as soon as it is done.
 Status HashInOrder(const ScratchFile& file, uint64_t size, uint64_t range, Progress& progress,
                    const std::string& expected_md5, const std::string& what) {
-  std::unique_ptr<EVP_MD_CTX, DigestDeleter> md5(EVP_MD_CTX_new());
-  EVP_DigestInit_ex(md5.get(), EVP_md5(), nullptr);
+  Md5 md5 = NewMd5();
   std::string buffer;
   for (size_t r = 0; r < progress.done.size(); ++r) {
     {
@@ -159,13 +176,7 @@ Status HashInOrder(const ScratchFile& file, uint64_t size, uint64_t range, Progr
     KILN_RETURN_IF_ERROR(file.ReadAt(r * range, buffer.data(), buffer.size()));
     EVP_DigestUpdate(md5.get(), buffer.data(), buffer.size());
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(md5.get(), digest, &n);
-  std::string got;
-  for (unsigned int i = 0; i < n; ++i) got += fmt::format("{:02x}", digest[i]);
-  if (got != expected_md5) return DataLossError("{}: MD5 {} does not match ETag {}", what, got, expected_md5);
-  return OkStatus();
+  return CheckMd5(md5.get(), expected_md5, what);
 }
 
 }  // namespace
@@ -174,8 +185,15 @@ Status DownloadRanges(const S3Config& config, const ObjectRef& object, const std
                       const std::string& expected_md5, const std::string& local_path, const CancelToken* cancel) {
   ScratchFile file;
   KILN_RETURN_IF_ERROR(file.Open(local_path, size));
-  const uint64_t range = std::max<uint64_t>(1, config.download_range_size);
   Progress progress;
+  if (config.download_connections <= 1 || size <= config.download_range_size) {
+    // One streaming GET, hashed as it arrives.
+    Md5 md5 = expected_md5.empty() ? nullptr : NewMd5();
+    KILN_RETURN_IF_ERROR(FetchRange(config, object, etag, 0, size, file, progress, md5.get(), cancel));
+    if (md5) KILN_RETURN_IF_ERROR(CheckMd5(md5.get(), expected_md5, object.ToString("s3")));
+    return file.Publish();
+  }
+  const uint64_t range = std::max<uint64_t>(1, config.download_range_size);
   progress.done.assign((size + range - 1) / range, false);
   auto worker = [&] {
     for (;;) {
@@ -186,7 +204,8 @@ Status DownloadRanges(const S3Config& config, const ObjectRef& object, const std
         r = progress.next++;
       }
       const uint64_t begin = r * range;
-      Status got = FetchRange(config, object, etag, begin, std::min(size, begin + range), file, progress, cancel);
+      Status got =
+          FetchRange(config, object, etag, begin, std::min(size, begin + range), file, progress, nullptr, cancel);
       if (!got.ok()) return progress.Fail(std::move(got));
       std::lock_guard lock(progress.mu);
       progress.done[r] = true;
@@ -199,7 +218,7 @@ Status DownloadRanges(const S3Config& config, const ObjectRef& object, const std
     threads.emplace_back([&] {
       hashed = HashInOrder(file, size, range, progress, expected_md5, object.ToString("s3"));
     });
-  const size_t connections = std::min<size_t>(std::max(1, config.concurrency), progress.done.size());
+  const size_t connections = std::min<size_t>(config.download_connections, progress.done.size());
   for (size_t i = 0; i < connections; ++i) threads.emplace_back(worker);
   for (std::thread& t : threads) t.join();
   KILN_RETURN_IF_ERROR(progress.error);
