@@ -1,6 +1,8 @@
 #include "kiln/job/remote_build.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -51,26 +53,34 @@ Status Publish(const std::string& local, const std::string& uri, const StoreReso
 
 // An index whose Faiss file holds the .knnvec bytes verbatim: float32 input
 // into flat storage (Flat, HNSW<M>,Flat, optionally IDMap), not normalized.
-bool VectorsStoredVerbatim(const RemoteBuildSpec& spec, const BuildRequest& request) {
-  if (!spec.index_only || !spec.source_uri.ends_with(".knnvec") || request.metric == Metric::kCosine) return false;
+// Returns the spec, or nothing when the index is not such an index.
+std::optional<index::IndexSpec> VectorsStoredVerbatim(const RemoteBuildSpec& spec, const BuildRequest& request) {
+  if (!spec.index_only || !spec.source_uri.ends_with(".knnvec") || request.metric == Metric::kCosine) return {};
   const KnnVecType type = request.read_options.knnvec_type;
-  if (type != KnnVecType::kFloat && type != KnnVecType::kHalfFloat) return false;
-  if (IsAutoRequest(request)) return false;
+  if (type != KnnVecType::kFloat && type != KnnVecType::kHalfFloat) return {};
+  if (IsAutoRequest(request)) return {};
   auto resolved = ResolveIndexSpec(request);
-  if (!resolved.ok()) return false;
-  return (resolved->family == index::IndexFamily::kHnsw || resolved->family == index::IndexFamily::kFlat) &&
-         resolved->codec.kind == index::CodecKind::kFlat && resolved->opq_m == 0;
+  if (!resolved.ok() || resolved->codec.kind != index::CodecKind::kFlat || resolved->opq_m != 0) return {};
+  if (resolved->family != index::IndexFamily::kHnsw && resolved->family != index::IndexFamily::kFlat) return {};
+  return std::move(resolved).value();
 }
 
 // Starts assembling the index in the store when it can be (see above).
 StatusOr<std::unique_ptr<IndexAssembly>> MaybeStartAssembly(const RemoteBuildSpec& spec, const BuildRequest& request,
                                                             const Fetched& vectors, const StoreResolver& stores) {
-  if (!VectorsStoredVerbatim(spec, request)) return std::unique_ptr<IndexAssembly>();
+  const std::optional<index::IndexSpec> verbatim = VectorsStoredVerbatim(spec, request);
+  if (!verbatim) return std::unique_ptr<IndexAssembly>();
+  // Before the vectors, HNSW writes at least the level-0 neighbour lists:
+  // n x 2M int32.
+  const uint64_t d = request.read_options.dimension.value_or(0);
+  const uint64_t n = d == 0 ? 0 : vectors.bytes / (4 * d);
+  const uint64_t head_at_least = verbatim->family == index::IndexFamily::kHnsw ? n * 2 * verbatim->hnsw_m * 4 : 0;
   KILN_ASSIGN_OR_RETURN(storage::ObjectUri source, storage::ParseObjectUri(spec.source_uri));
   KILN_ASSIGN_OR_RETURN(storage::ObjectUri output, storage::ParseObjectUri(spec.output_uri));
   if (source.scheme != output.scheme) return std::unique_ptr<IndexAssembly>();
   KILN_ASSIGN_OR_RETURN(storage::ObjectStore * store, stores(output.scheme));
-  auto started = IndexAssembly::Start(*store, output.ref, {source.ref, vectors.etag, vectors.path, vectors.bytes});
+  auto started = IndexAssembly::Start(*store, output.ref, {source.ref, vectors.etag, vectors.path, vectors.bytes},
+                                      head_at_least);
   if (!started.ok()) return started.status().WithContext(fmt::format("upload {}", spec.output_uri));
   return started;
 }
@@ -99,6 +109,12 @@ StatusOr<RemoteBuildResult> RunRemoteBuild(const RemoteBuildSpec& spec, const St
   if (ec) return InternalError("work directory {}: {}", work_dir, ec.message());
 
   ctx.Report("download", 0, 1);
+  // The ids (small) come down next to the vectors.
+  storage::TransferStats ids_stats;
+  StatusOr<Fetched> ids = Fetched{};
+  std::jthread ids_fetch;
+  if (!spec.ids_uri.empty())
+    ids_fetch = std::jthread([&] { ids = Fetch(spec.ids_uri, "ids", stores, work_dir, ctx, ids_stats); });
   Fetched vectors;
   if (IsPostgresUri(spec.source_uri)) {
     vectors.path = (fs::path(work_dir) / "vectors-table.npy").string();
@@ -121,11 +137,14 @@ StatusOr<RemoteBuildResult> RunRemoteBuild(const RemoteBuildSpec& spec, const St
                            vectors.bytes, *spec.expected_n, per_vector, expected);
   }
   if (!spec.ids_uri.empty()) {
-    KILN_ASSIGN_OR_RETURN(Fetched ids, Fetch(spec.ids_uri, "ids", stores, work_dir, ctx, result.download));
-    if (spec.expected_n && ids.bytes != 4 * *spec.expected_n)
-      return DataLossError("{}: {} bytes, expected doc_count {} x 4 bytes = {}", spec.ids_uri, ids.bytes,
+    ids_fetch.join();
+    KILN_RETURN_IF_ERROR(ids.status());
+    if (spec.expected_n && ids->bytes != 4 * *spec.expected_n)
+      return DataLossError("{}: {} bytes, expected doc_count {} x 4 bytes = {}", spec.ids_uri, ids->bytes,
                            *spec.expected_n, 4 * *spec.expected_n);
-    request.ids_path = ids.path;
+    request.ids_path = ids->path;
+    result.download.bytes += ids_stats.bytes;
+    result.download.seconds = std::max(result.download.seconds, ids_stats.seconds);
   }
   ctx.Report("download", 1, 1);
   KILN_RETURN_IF_ERROR(ctx.CheckCancelled("download"));

@@ -49,16 +49,18 @@ class SpliceSink final : public ByteSink {
 
 StatusOr<std::unique_ptr<IndexAssembly>> IndexAssembly::Start(storage::ObjectStore& store,
                                                               const storage::ObjectRef& destination,
-                                                              AssemblySource source) {
+                                                              AssemblySource source, uint64_t head_at_least) {
   std::unique_ptr<IndexAssembly> self(new IndexAssembly(store, destination, std::move(source)));
   auto started = store.StartAssembly(destination, &self->stop_);
   if (started.status().code() == StatusCode::kUnimplemented) return std::unique_ptr<IndexAssembly>();
   KILN_RETURN_IF_ERROR(started.status());
   self->assembly_ = std::move(started).value();
-  // Part 1 carries the first min_part_size vector bytes; the copied rest must
-  // reach the minimum too (it is not the last part).
-  self->head_vectors_ = self->assembly_->min_part_size();
-  if (self->source_.bytes < 2 * self->head_vectors_) return std::unique_ptr<IndexAssembly>();  // aborts
+  // Unless the head is sure to reach the minimum part size, part 1 carries the
+  // first min_part_size vector bytes. The copied part must reach the minimum
+  // too (it is not the last part).
+  const uint64_t min_part = self->assembly_->min_part_size();
+  self->head_vectors_ = head_at_least >= min_part ? 0 : min_part;
+  if (self->source_.bytes < self->head_vectors_ + min_part) return std::unique_ptr<IndexAssembly>();  // aborts
   IndexAssembly* raw = self.get();
   self->copier_ = std::thread([raw] {
     const auto start = std::chrono::steady_clock::now();
@@ -92,6 +94,14 @@ StatusOr<storage::TransferStats> IndexAssembly::Finish(const std::string& work_d
   const auto start = std::chrono::steady_clock::now();
   if (copier_.joinable()) copier_.join();
   const std::string uri = destination_.ToString(store_.scheme());
+  if (spliced_ && head_.size() < assembly_->min_part_size()) {  // head_at_least was wrong
+    spliced_ = false;
+    std::shared_ptr<MappedFile> vectors;
+    KILN_ASSIGN_OR_RETURN(vectors, MappedFile::Open(source_.local_path));
+    std::string whole = head_.substr(0, head_.size() - head_vectors_);
+    whole.append(reinterpret_cast<const char*>(vectors->data()), vectors->size());
+    head_ = std::move(whole.append(tail_));
+  }
   if (!spliced_) {  // upload the whole serialization instead
     assembly_.reset();
     const std::string local = (fs::path(work_dir) / "index.faiss").string();

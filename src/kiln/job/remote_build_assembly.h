@@ -3,10 +3,11 @@
 // float32 vectors verbatim, in input order, and for a float / half_float
 // .knnvec those are exactly the bytes of the source object. So the index is
 // published as one multipart upload:
-//   part 1          the bytes before the vector payload + the first
-//                   min_part_size bytes of the vectors (every part but the
-//                   last must reach S3's minimum)
-//   parts 2..k+1    the rest of the vectors, copied inside the store from the
+//   part 1          the bytes before the vector payload (for HNSW the graph,
+//                   whose size is known to exceed S3's 5 MiB minimum part
+//                   size from n and M), else those bytes + the first
+//                   min_part_size bytes of the vectors
+//   parts 2..k+1    the (rest of the) vectors, copied inside the store from the
 //                   .knnvec (UploadPartCopy, If-Match its download ETag),
 //                   started as soon as the download ends, while the index builds
 //   part k+2        the bytes after the vectors (ids), when there are any
@@ -36,10 +37,12 @@ struct AssemblySource {
 class IndexAssembly {
  public:
   // Starts the upload of `destination` and the copy of the vectors in the
-  // background. nullptr (not an error) when the store has no multipart
-  // uploads or the vectors are too small to split into parts.
+  // background. head_at_least: a lower bound of the bytes before the vector
+  // payload. nullptr (not an error) when the store has no multipart uploads
+  // or the vectors are too small to split into parts.
   static StatusOr<std::unique_ptr<IndexAssembly>> Start(storage::ObjectStore& store,
-                                                        const storage::ObjectRef& destination, AssemblySource source);
+                                                        const storage::ObjectRef& destination, AssemblySource source,
+                                                        uint64_t head_at_least);
   ~IndexAssembly();  // stops the copy; aborts the upload unless Finish succeeded
   IndexAssembly(const IndexAssembly&) = delete;
   IndexAssembly& operator=(const IndexAssembly&) = delete;
@@ -63,7 +66,7 @@ class IndexAssembly {
   AssemblySource source_;
   CancelToken stop_;  // before assembly_: the upload's requests watch it
   std::unique_ptr<storage::PartAssembly> assembly_;
-  uint64_t head_vectors_ = 0;  // vector bytes sent in part 1
+  uint64_t head_vectors_ = 0;  // vector bytes sent in part 1 (0 or min_part_size)
   std::thread copier_;
   StatusOr<int> copied_parts_{InternalError("vector copy did not run")};
   double copy_seconds_ = 0;

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
+#include <zlib.h>
 
 #include "kiln/storage/object_store/s3_http.h"
 #include "kiln/storage/object_store/s3_object_store.h"
@@ -31,6 +33,16 @@ std::string XmlEtag(const std::string& xml) {
   return etag;
 }
 
+// x-amz-checksum-crc32: the big-endian CRC32 of the bytes, base64.
+std::string Crc32Base64(const std::string& bytes) {
+  const uLong crc = crc32_z(0L, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size());
+  const unsigned char be[4] = {static_cast<unsigned char>(crc >> 24), static_cast<unsigned char>(crc >> 16),
+                               static_cast<unsigned char>(crc >> 8), static_cast<unsigned char>(crc)};
+  unsigned char out[16];
+  const int n = EVP_EncodeBlock(out, be, 4);
+  return std::string(reinterpret_cast<char*>(out), static_cast<size_t>(n));
+}
+
 // Reads [offset, offset + size) of an open file.
 Status PreadAll(int fd, uint64_t offset, std::string& out, const std::string& path) {
   size_t done = 0;
@@ -48,7 +60,7 @@ Status PreadAll(int fd, uint64_t offset, std::string& out, const std::string& pa
 StatusOr<std::unique_ptr<MultipartUpload>> MultipartUpload::Create(const S3Config& config, const ObjectRef& object,
                                                                    const CancelToken* cancel) {
   KILN_RETURN_IF_ERROR(ValidateObjectRef(object));
-  Request create{"POST", object, "uploads=", {}, nullptr};
+  Request create{"POST", object, "uploads=", {"x-amz-checksum-algorithm: CRC32"}, nullptr};
   KILN_ASSIGN_OR_RETURN(Response created, Send(config, create, cancel));
   const std::string id = XmlField(created.body, "UploadId");
   if (id.empty())
@@ -73,18 +85,23 @@ void MultipartUpload::Abort() {
   Send(config_, del, nullptr).status().IgnoreError();  // the caller's error is what matters
 }
 
-void MultipartUpload::Record(int number, const std::string& etag, uint64_t sent, uint64_t copied) {
+void MultipartUpload::Record(int number, Part part, uint64_t sent, uint64_t copied) {
   std::lock_guard lock(mu_);
-  etags_[number] = etag;
+  parts_[number] = std::move(part);
   stats_.bytes += sent;
   stats_.copied_bytes += copied;
 }
 
 Status MultipartUpload::PutPart(int number, const std::string& bytes) {
-  Request put{"PUT", object_, fmt::format("partNumber={}&uploadId={}", number, upload_id_),
-              {"Content-MD5: " + Md5Base64(bytes.data(), bytes.size())}, &bytes, true};
+  const std::string crc = Crc32Base64(bytes);
+  Request put{"PUT",
+              object_,
+              fmt::format("partNumber={}&uploadId={}", number, upload_id_),
+              {"Content-MD5: " + Md5Base64(bytes.data(), bytes.size()), "x-amz-checksum-crc32: " + crc},
+              &bytes,
+              true};
   KILN_ASSIGN_OR_RETURN(Response sent, Send(config_, put, cancel_));
-  Record(number, sent.etag, bytes.size(), 0);
+  Record(number, {sent.etag, crc}, bytes.size(), 0);
   return OkStatus();
 }
 
@@ -109,7 +126,7 @@ Status MultipartUpload::CopyPart(int number, const ObjectRef& source, const std:
   if (sent->body.find("<Error>") != std::string::npos || etag.empty())
     return UnavailableError("S3 UploadPartCopy {} from {}: {}", object_.ToString("s3"), source.ToString("s3"),
                             sent->body);
-  Record(number, etag, 0, end - begin);
+  Record(number, {etag, XmlField(sent->body, "ChecksumCRC32")}, 0, end - begin);
   return OkStatus();
 }
 
@@ -166,11 +183,14 @@ Status MultipartUpload::Complete(int last_number) {
   {
     std::lock_guard lock(mu_);
     for (int number = 1; number <= last_number; ++number) {
-      auto it = etags_.find(number);
-      if (it == etags_.end())
+      auto it = parts_.find(number);
+      if (it == parts_.end())
         return InternalError("S3 CompleteMultipartUpload {}: part {} of {} was not sent", object_.ToString("s3"),
                              number, last_number);
-      complete += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", number, it->second);
+      const Part& part = it->second;
+      complete += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag>", number, part.etag);
+      if (!part.crc32.empty()) complete += fmt::format("<ChecksumCRC32>{}</ChecksumCRC32>", part.crc32);
+      complete += "</Part>";
     }
   }
   complete += "</CompleteMultipartUpload>";

@@ -3,6 +3,10 @@
 // range of another object (UploadPartCopy with x-amz-copy-source-range and
 // x-amz-copy-source-if-match). The object appears at
 // CompleteMultipartUpload; destroying an uncompleted upload aborts it.
+// The upload declares CRC32 checksums: every sent part carries
+// x-amz-checksum-crc32 (verified by S3 next to Content-MD5), and the object
+// gets a composite CRC32 that S3 builds from the part checksums instead of
+// reading the whole object again when it completes.
 #pragma once
 
 #include <chrono>
@@ -41,14 +45,18 @@ class MultipartUpload final : public PartAssembly {
 
  private:
   MultipartUpload(const S3Config& config, ObjectRef object, std::string upload_id, const CancelToken* cancel);
-  void Record(int number, const std::string& etag, uint64_t sent, uint64_t copied);
+  struct Part {
+    std::string etag;
+    std::string crc32;  // base64; "" when the store did not say
+  };
+  void Record(int number, Part part, uint64_t sent, uint64_t copied);
 
   const S3Config config_;
   ObjectRef object_;
   std::string upload_id_;  // URI-encoded
   const CancelToken* cancel_;
   mutable std::mutex mu_;
-  std::map<int, std::string> etags_;
+  std::map<int, Part> parts_;
   TransferStats stats_;
   bool finished_ = false;  // completed or aborted
   std::chrono::steady_clock::time_point start_;
