@@ -10,6 +10,7 @@ a job cancelled during the build publishes nothing and leaves no upload.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,16 +30,16 @@ def read(path):
         return f.read()
 
 
-def local_build(binary, prefix, d, out):
+def local_build(binary, prefix, d, out, m=16):
     subprocess.run([binary, "--threads", "1", "--quiet", "build", "--input", prefix + ".knnvec", "--dimension", str(d),
                     "--knnvec-type", "float", "--ids", prefix + ".knndid", "--index-type", "HNSWFLAT", "--param",
-                    "m=16", "--param", "ef_c=100", "--param", "ef_s=100", "--metric", "l2", "--output", out],
+                    f"m={m}", "--param", "ef_c=100", "--param", "ef_s=100", "--metric", "l2", "--output", out],
                    check=True, stdout=subprocess.DEVNULL)
     return read(os.path.join(out, "faiss.index"))
 
 
-def build_remote(s3, client, blob, tenant, d, n, local_path):
-    job = client.submit(KnnClient.request_body(BUCKET, blob, tenant, d, n))
+def build_remote(s3, client, blob, tenant, d, n, local_path, m=16):
+    job = client.submit(KnnClient.request_body(BUCKET, blob, tenant, d, n, m=m))
     st = client.await_build(job, timeout=300)
     check(st["task_status"] == "COMPLETED_INDEX_BUILD", f"{tenant}: build completed: {st}")
     s3.download_file(BUCKET, blob + ".faiss", local_path)
@@ -55,7 +56,7 @@ def main():
         s3.create_bucket(Bucket=BUCKET)
         env = dict(os.environ, **moto.env())
         extra = ["--opensearch-store", "s3", "--workers", "1", "--build-threads", "1"]
-        n, d = 3000, 1024  # 12.3 MB of vectors: head part 5 MiB + a copied part of 7 MB
+        n, d = 3000, 1024  # 12.3 MB of vectors, graph < 5 MiB: part 1 = graph + 5 MiB of vectors
         blob = "asm/seg"
         prefix = make_and_upload(s3, work, blob, "float", n, d, 7, id_step=3)
         expected = local_build(binary, prefix, d, os.path.join(work, "local"))
@@ -72,6 +73,14 @@ def main():
               report["upload_sent_bytes"] == len(expected) - report["upload_copied_bytes"],
               f"report: {report['upload_copied_bytes']} bytes copied in S3, {report['upload_sent_bytes']} sent")
         faiss_check(got, prefix, "l2", "HNSW", 0.9)
+        # M 64: the graph alone exceeds 5 MiB, so all vector bytes are copied.
+        n64, d64 = 10240, 128
+        prefix64 = make_and_upload(s3, work, "asm/m64", "float", n64, d64, 9)
+        expected64 = local_build(binary, prefix64, d64, os.path.join(work, "local64"), m=64)
+        got64 = os.path.join(work, "m64.faiss")
+        report = build_remote(s3, client, "asm/m64", "copy", d64, n64, got64, m=64)
+        check(read(got64) == expected64 and report["upload_copied_bytes"] == n64 * d64 * 4,
+              f"M 64: byte-identical, all {n64 * d64 * 4} vector bytes copied in S3")
 
         # 2. A job cancelled during the build publishes nothing and aborts its upload.
         n2, d2 = 12000, 256
@@ -111,6 +120,7 @@ def main():
             except Exception:
                 pass
         moto.stop()
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
