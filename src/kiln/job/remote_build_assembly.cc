@@ -14,6 +14,11 @@ namespace kiln::job {
 namespace fs = std::filesystem;
 namespace {
 
+// Part numbers: 1..1000 the head (pieces of at most kMaxHeadPart), then the
+// copied vectors, then the tail. S3 assembles parts by number; gaps are allowed.
+constexpr int kFirstVectorPart = 1001;
+constexpr uint64_t kMaxHeadPart = 4ull << 30;  // S3 allows 5 GiB
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -64,7 +69,7 @@ StatusOr<std::unique_ptr<IndexAssembly>> IndexAssembly::Start(storage::ObjectSto
   IndexAssembly* raw = self.get();
   self->copier_ = std::thread([raw] {
     const auto start = std::chrono::steady_clock::now();
-    raw->copied_parts_ = raw->assembly_->AddRange(2, raw->source_.object, raw->source_.etag, raw->source_.local_path,
+    raw->copied_parts_ = raw->assembly_->AddRange(kFirstVectorPart, raw->source_.object, raw->source_.etag, raw->source_.local_path,
                                                   raw->head_vectors_, raw->source_.bytes);
     raw->copy_seconds_ = SecondsSince(start);
   });
@@ -112,11 +117,20 @@ StatusOr<storage::TransferStats> IndexAssembly::Finish(const std::string& work_d
     return sent;
   }
   KILN_RETURN_IF_ERROR(copied_parts_.status());
-  const int tail_number = 2 + *copied_parts_;
+  const uint64_t pieces = (head_.size() + kMaxHeadPart - 1) / kMaxHeadPart;
+  if (pieces >= kFirstVectorPart)
+    return InvalidArgumentError("{}: a {} byte graph is too large to upload", uri, head_.size());
   Status head_sent, tail_sent;
   std::thread tail_sender;
-  if (!tail_.empty()) tail_sender = std::thread([&] { tail_sent = assembly_->PutPart(tail_number, tail_); });
-  head_sent = assembly_->PutPart(1, head_);
+  if (!tail_.empty())
+    tail_sender = std::thread([&] { tail_sent = assembly_->PutPart(kFirstVectorPart + *copied_parts_, tail_); });
+  if (pieces == 1) {
+    head_sent = assembly_->PutPart(1, head_);
+  } else {  // even pieces, each far above the minimum part size
+    const uint64_t piece = (head_.size() + pieces - 1) / pieces;
+    for (uint64_t i = 0; i < pieces && head_sent.ok(); ++i)
+      head_sent = assembly_->PutPart(static_cast<int>(i) + 1, head_.substr(i * piece, piece));
+  }
   if (tail_sender.joinable()) tail_sender.join();
   KILN_RETURN_IF_ERROR(head_sent);
   KILN_RETURN_IF_ERROR(tail_sent);
@@ -125,7 +139,7 @@ StatusOr<storage::TransferStats> IndexAssembly::Finish(const std::string& work_d
     return InternalError("{}: assembled {} sent + {} copied bytes, the index has {}", uri, stats.bytes,
                          stats.copied_bytes, index_bytes_);
   if (cancel != nullptr && cancel->IsCancelled()) return CancelledError("cancelled before publishing {}", uri);
-  KILN_RETURN_IF_ERROR(assembly_->Complete(tail_.empty() ? tail_number - 1 : tail_number));
+  KILN_RETURN_IF_ERROR(assembly_->Complete());
   stats.seconds = SecondsSince(start);
   return stats;
 }

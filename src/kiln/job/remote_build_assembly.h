@@ -3,14 +3,14 @@
 // float32 vectors verbatim, in input order, and for a float / half_float
 // .knnvec those are exactly the bytes of the source object. So the index is
 // published as one multipart upload:
-//   part 1          the bytes before the vector payload (for HNSW the graph,
+//   part 1(..1000)  the bytes before the vector payload (for HNSW the graph,
 //                   whose size is known to exceed S3's 5 MiB minimum part
 //                   size from n and M), else those bytes + the first
 //                   min_part_size bytes of the vectors
-//   parts 2..k+1    the (rest of the) vectors, copied inside the store from the
+//   parts 1001..    the (rest of the) vectors, copied inside the store from the
 //                   .knnvec (UploadPartCopy, If-Match its download ETag),
 //                   started as soon as the download ends, while the index builds
-//   part k+2        the bytes after the vectors (ids), when there are any
+//   the next part   the bytes after the vectors (ids), when there are any
 // Serialize checks that the payload really equals the .knnvec, byte for
 // byte; when it does not (rows dropped, normalized vectors) the whole index
 // is uploaded instead. Nothing is visible before CompleteMultipartUpload;

@@ -32,8 +32,8 @@ struct TransferStats {
   std::string etag;           // downloads: the object's ETag (quotes kept); "" when unknown
 };
 
-// An object written as numbered parts (1-based), sent in any order and from
-// any thread. It becomes visible only when Complete() succeeds; destroying
+// An object written as numbered parts (1..10000, gaps allowed), sent in any
+// order and from any thread. It becomes visible only when Complete() succeeds; destroying
 // it before that aborts it, so nothing is published.
 class PartAssembly {
  public:
@@ -47,8 +47,8 @@ class PartAssembly {
   // local_copy (the same bytes on disk) and sent. Returns the parts used.
   virtual StatusOr<int> AddRange(int first_number, const ObjectRef& source, const std::string& source_etag,
                                  const std::string& local_copy, uint64_t begin, uint64_t end) = 0;
-  // Publishes parts 1..last_number (all must have been sent).
-  virtual Status Complete(int last_number) = 0;
+  // Publishes the parts sent, in the order of their numbers.
+  virtual Status Complete() = 0;
   virtual TransferStats stats() const = 0;
 };
 

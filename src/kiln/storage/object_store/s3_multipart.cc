@@ -178,16 +178,12 @@ StatusOr<int> MultipartUpload::UploadRange(int first_number, const std::string& 
   return static_cast<int>(count);
 }
 
-Status MultipartUpload::Complete(int last_number) {
+Status MultipartUpload::Complete() {
   std::string complete = "<CompleteMultipartUpload>";
   {
     std::lock_guard lock(mu_);
-    for (int number = 1; number <= last_number; ++number) {
-      auto it = parts_.find(number);
-      if (it == parts_.end())
-        return InternalError("S3 CompleteMultipartUpload {}: part {} of {} was not sent", object_.ToString("s3"),
-                             number, last_number);
-      const Part& part = it->second;
+    if (parts_.empty()) return InternalError("S3 CompleteMultipartUpload {}: no parts", object_.ToString("s3"));
+    for (const auto& [number, part] : parts_) {
       complete += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag>", number, part.etag);
       if (!part.crc32.empty()) complete += fmt::format("<ChecksumCRC32>{}</ChecksumCRC32>", part.crc32);
       complete += "</Part>";

@@ -38,7 +38,7 @@ class MultipartUpload final : public PartAssembly {
   // Sends [begin, end) of local_copy as parts of part_size (the last one up
   // to twice that), concurrency at a time. Returns the parts used.
   StatusOr<int> UploadRange(int first_number, const std::string& local_copy, uint64_t begin, uint64_t end);
-  Status Complete(int last_number) override;
+  Status Complete() override;
   TransferStats stats() const override;
   // Deletes the upload and its parts (also done by the destructor).
   void Abort();

@@ -103,8 +103,8 @@ StatusOr<TransferStats> S3ObjectStore::Upload(const std::string& local_path, con
     return TransferStats{total, 0, SecondsSince(start), ""};
   }
   KILN_ASSIGN_OR_RETURN(auto upload, s3::MultipartUpload::Create(config_, object, cancel));
-  KILN_ASSIGN_OR_RETURN(int parts, upload->UploadRange(1, local_path, 0, total));
-  KILN_RETURN_IF_ERROR(upload->Complete(parts));  // the destructor aborts on any error
+  KILN_RETURN_IF_ERROR(upload->UploadRange(1, local_path, 0, total).status());
+  KILN_RETURN_IF_ERROR(upload->Complete());  // the destructor aborts on any error
   return TransferStats{total, 0, SecondsSince(start), ""};
 }
 
