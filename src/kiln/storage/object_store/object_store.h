@@ -27,8 +27,8 @@ struct ObjectRef {
 // Bytes moved and seconds spent by one transfer (for metrics and reports).
 struct TransferStats {
   uint64_t bytes = 0;         // sent or received over the wire
-  uint64_t copied_bytes = 0;  // copied inside the store (UploadPartCopy), not sent
   double seconds = 0;
+  uint64_t copied_bytes = 0;  // copied inside the store (UploadPartCopy), not sent
   std::string etag;           // downloads: the object's ETag (quotes kept); "" when unknown
 };
 

@@ -82,7 +82,7 @@ StatusOr<TransferStats> S3ObjectStore::DownloadMatching(const ObjectRef& object,
   KILN_ASSIGN_OR_RETURN(s3::Response meta, Head(config_, object, etag, cancel));
   KILN_RETURN_IF_ERROR(s3::DownloadRanges(config_, object, meta.etag, meta.content_length, Md5FromEtag(meta.etag),
                                           local_path, cancel));
-  return TransferStats{meta.content_length, 0, SecondsSince(start), meta.etag};
+  return TransferStats{meta.content_length, SecondsSince(start), 0, meta.etag};
 }
 
 StatusOr<TransferStats> S3ObjectStore::Upload(const std::string& local_path, const ObjectRef& object,
@@ -100,12 +100,12 @@ StatusOr<TransferStats> S3ObjectStore::Upload(const std::string& local_path, con
       return DataLossError("{}: short read while uploading", local_path);
     s3::Request put{"PUT", object, "", {"Content-MD5: " + s3::Md5Base64(body.data(), body.size())}, &body, true};
     KILN_RETURN_IF_ERROR(s3::Send(config_, put, cancel).status());
-    return TransferStats{total, 0, SecondsSince(start), ""};
+    return TransferStats{total, SecondsSince(start)};
   }
   KILN_ASSIGN_OR_RETURN(auto upload, s3::MultipartUpload::Create(config_, object, cancel));
   KILN_RETURN_IF_ERROR(upload->UploadRange(1, local_path, 0, total).status());
   KILN_RETURN_IF_ERROR(upload->Complete());  // the destructor aborts on any error
-  return TransferStats{total, 0, SecondsSince(start), ""};
+  return TransferStats{total, SecondsSince(start)};
 }
 
 StatusOr<std::unique_ptr<PartAssembly>> S3ObjectStore::StartAssembly(const ObjectRef& object,

@@ -1,10 +1,11 @@
 // s3:// object store on libcurl's SigV4 signer (CURLOPT_AWS_SIGV4).
-//   Download: HEAD for the size and ETag, then `concurrency` connections
-//     fetch ranges of download_range_size into the file (pwrite at their
-//     offsets), each with If-Match: <ETag>, so an object replaced meanwhile
-//     fails with FailedPrecondition instead of mixing bytes; a retriable
-//     failure resumes the range from the bytes received (If-Match again).
-//     The MD5 of a single-part object is checked against its ETag.
+//   Download: HEAD for the size and ETag, then one streaming GET, or
+//     download_connections connections fetching ranges of
+//     download_range_size into the file (pwrite at their offsets). Every GET
+//     carries If-Match: <ETag>, so an object replaced meanwhile fails with
+//     FailedPrecondition instead of mixing bytes; a retriable failure resumes
+//     from the bytes received (If-Match again). The MD5 of a single-part
+//     object is checked against its ETag.
 //   Upload: one PUT up to multipart_threshold, else a multipart upload
 //     (`concurrency` parts at a time; aborted on any error, so nothing
 //     partial ever becomes visible). StartAssembly: a multipart upload whose
