@@ -198,8 +198,10 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
   const fs::path dir(request.output_dir);
   std::error_code ec;
   fs::remove(dir / "_SUCCESS", ec);  // an older result stops counting as complete
-  report.index_path = IndexPathInDir(request.output_dir);
-  {
+  if (request.write_index) {
+    KILN_ASSIGN_OR_RETURN(report.index_bytes, request.write_index(*built));
+  } else {
+    report.index_path = IndexPathInDir(request.output_dir);
     KILN_ASSIGN_OR_RETURN(auto sink, AtomicFileSink::Create(report.index_path));
     KILN_RETURN_IF_ERROR(request.skip_stored_vectors ? format::WriteFaissIndexSkipStorage(*built, *sink)
                                                      : format::WriteFaissIndex(*built, *sink));

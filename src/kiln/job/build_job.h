@@ -7,6 +7,7 @@
 // cancelled build never leaves a half-written file or a _SUCCESS marker.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "kiln/base/exec_context.h"
 #include "kiln/base/types.h"
 #include "kiln/dataset/vector_reader.h"
+#include "kiln/index/index.h"
 #include "kiln/index/index_spec.h"
 
 namespace kiln::job {
@@ -44,6 +46,11 @@ struct BuildRequest {
   // HNSW: write the graph without its vectors (storage record "null",
   // Faiss's IO_FLAG_SKIP_STORAGE), as OpenSearch's skip_stored_vectors asks.
   bool skip_stored_vectors = false;
+  // When set, the built index goes to this instead of DIR/faiss.index (kiln
+  // serve assembles it in the object store); it returns the index's size in
+  // bytes, and BuildReport::index_path stays empty. kiln.json and _SUCCESS
+  // are written as usual.
+  std::function<StatusOr<uint64_t>(const index::Index& built)> write_index;
 };
 
 struct BuildReport {

@@ -1,7 +1,11 @@
 // A build whose input and output live in object stores (kiln serve): the
 // vectors (and ids) are downloaded to a private work directory, built with
-// RunBuild, and the index is uploaded to its destination. Nothing is
-// published unless every step succeeded and the job was not cancelled.
+// RunBuild, and the index is uploaded to its destination. An OpenSearch
+// index (index_only) of a float / half_float .knnvec in S3 is assembled in
+// the store instead (remote_build_assembly.h): the vectors are copied there
+// from the .knnvec while the index builds, and only the graph and ids are
+// sent. Nothing is published unless every step succeeded and the job was not
+// cancelled.
 #pragma once
 
 #include <functional>
@@ -31,7 +35,8 @@ struct RemoteBuildSpec {
 struct RemoteBuildResult {
   BuildReport report;
   storage::TransferStats download;  // vectors + ids
-  storage::TransferStats upload;
+  storage::TransferStats upload;   // seconds: after the build (the part on the critical path)
+  double overlapped_upload_seconds = 0;  // vectors copied in the store while the index built
   std::string index_uri;            // the published index object
   BuildRequest local_request;       // the build as run, with the local input/ids/output paths
 };

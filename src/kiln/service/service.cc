@@ -212,9 +212,12 @@ void KilnService::RunJob(JobRecord& job, const ExecContext& ctx) {
   report["index_bytes"] = r.report.index_bytes;
   report["seconds"] = {{"download", r.download.seconds}, {"read", r.report.read_seconds},
                        {"train", r.report.train_seconds}, {"add", r.report.add_seconds},
-                       {"write", r.report.write_seconds}, {"upload", r.upload.seconds}};
+                       {"write", r.report.write_seconds}, {"upload", r.upload.seconds},
+                       {"upload_overlapped", r.overlapped_upload_seconds}};
   report["download_mb_per_s"] = rate(r.download);
   report["upload_mb_per_s"] = rate(r.upload);
+  report["upload_sent_bytes"] = r.upload.bytes;
+  report["upload_copied_bytes"] = r.upload.copied_bytes;
   if (job.api == kApiV1) {
     std::vector<ValidationError> errors;
     const V1Build v1 = ParseV1Build(job.request_json, errors);

@@ -8,6 +8,11 @@ std::string ObjectRef::ToString(std::string_view scheme) const {
   return fmt::format("{}://{}/{}", scheme, bucket, key);
 }
 
+StatusOr<std::unique_ptr<PartAssembly>> ObjectStore::StartAssembly(const ObjectRef& object, const CancelToken*) {
+  return UnimplementedError("{}: the {} store cannot assemble objects from parts", object.ToString(scheme()),
+                            scheme());
+}
+
 Status ValidateObjectRef(const ObjectRef& object) {
   if (object.bucket.empty() || object.bucket.size() > 63)
     return InvalidArgumentError("bucket \"{}\": expected 1..63 characters", object.bucket);

@@ -26,8 +26,30 @@ struct ObjectRef {
 
 // Bytes moved and seconds spent by one transfer (for metrics and reports).
 struct TransferStats {
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;         // sent or received over the wire
   double seconds = 0;
+  uint64_t copied_bytes = 0;  // copied inside the store (UploadPartCopy), not sent
+  std::string etag;           // downloads: the object's ETag (quotes kept); "" when unknown
+};
+
+// An object written as numbered parts (1..10000, gaps allowed), sent in any
+// order and from any thread. It becomes visible only when Complete() succeeds; destroying
+// it before that aborts it, so nothing is published.
+class PartAssembly {
+ public:
+  virtual ~PartAssembly() = default;
+  // Every part but the last must be at least this large.
+  virtual uint64_t min_part_size() const = 0;
+  virtual Status PutPart(int number, const std::string& bytes) = 0;
+  // Parts first_number, first_number+1, ... hold bytes [begin, end) of
+  // `source` (an object of the same store that must still have ETag
+  // source_etag): copied inside the store when it can, else read from
+  // local_copy (the same bytes on disk) and sent. Returns the parts used.
+  virtual StatusOr<int> AddRange(int first_number, const ObjectRef& source, const std::string& source_etag,
+                                 const std::string& local_copy, uint64_t begin, uint64_t end) = 0;
+  // Publishes the parts sent, in the order of their numbers.
+  virtual Status Complete() = 0;
+  virtual TransferStats stats() const = 0;
 };
 
 class ObjectStore {
@@ -45,6 +67,9 @@ class ObjectStore {
   // complete new one, never a part.
   virtual StatusOr<TransferStats> Upload(const std::string& local_path, const ObjectRef& object,
                                          const CancelToken* cancel) = 0;
+  // Starts writing `object` as parts; Unimplemented where the store has no
+  // multipart uploads (the file store), so callers use Upload instead.
+  virtual StatusOr<std::unique_ptr<PartAssembly>> StartAssembly(const ObjectRef& object, const CancelToken* cancel);
 };
 
 // InvalidArgument unless the bucket is a plausible bucket name (1..63 of

@@ -28,6 +28,10 @@ void S3Config::FillFromEnvironment() {
   const char* r = std::getenv("AWS_REGION");
   if (r == nullptr || *r == '\0') r = std::getenv("AWS_DEFAULT_REGION");
   if (r != nullptr && *r != '\0') region = r;
+  const char* copy = std::getenv("KILN_S3_SERVER_SIDE_COPY");
+  if (copy != nullptr && std::string_view(copy) == "0") server_side_copy = false;
+  const char* connections = std::getenv("KILN_S3_DOWNLOAD_CONNECTIONS");
+  if (connections != nullptr && std::atoi(connections) > 0) download_connections = std::atoi(connections);
 }
 
 std::string S3Config::EffectiveEndpoint() const {

@@ -1,6 +1,7 @@
 #include "kiln/storage/object_store/s3_http.h"
 
 #include <chrono>
+#include <ctime>
 #include <cstring>
 #include <mutex>
 #include <random>
@@ -11,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "kiln/storage/object_store/s3_object_store.h"
+#include "kiln/storage/object_store/s3_sigv4.h"
 
 namespace kiln::storage::s3 {
 namespace {
@@ -68,15 +70,6 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return (t->cancel != nullptr && t->cancel->IsCancelled()) ? 1 : 0;
 }
 
-std::string XmlField(const std::string& xml, std::string_view tag) {
-  const std::string open = fmt::format("<{}>", tag), close = fmt::format("</{}>", tag);
-  const size_t b = xml.find(open);
-  if (b == std::string::npos) return "";
-  const size_t e = xml.find(close, b);
-  if (e == std::string::npos) return "";
-  return xml.substr(b + open.size(), e - b - open.size());
-}
-
 
 bool RetriableCurl(CURLcode code) {
   switch (code) {
@@ -93,7 +86,7 @@ bool RetriableCurl(CURLcode code) {
   }
 }
 
-bool RetriableHttp(long code) { return code == 429 || code >= 500; }
+bool RetriableHttp(long code) { return code == 429 || (code >= 500 && code != 501); }
 
 // One attempt. Returns the curl code; fills response.
 CURLcode Attempt(const S3Config& config, const Request& request, const CancelToken* cancel, Response& response,
@@ -107,39 +100,45 @@ CURLcode Attempt(const S3Config& config, const Request& request, const CancelTok
   const std::string empty;
   const std::string& body = request.body != nullptr ? *request.body : empty;
 
-  curl_slist* headers = nullptr;
-  for (const std::string& h : request.headers) headers = curl_slist_append(headers, h.c_str());
+  std::vector<std::string> lines = request.headers;
   const std::string payload_hash = request.unsigned_payload ? "UNSIGNED-PAYLOAD" : Sha256Hex(body.data(), body.size());
-  headers = curl_slist_append(headers, fmt::format("x-amz-content-sha256: {}", payload_hash).c_str());
-  if (!config.session_token.empty())
-    headers = curl_slist_append(headers, fmt::format("x-amz-security-token: {}", config.session_token).c_str());
+  lines.push_back(fmt::format("x-amz-content-sha256: {}", payload_hash));
+  if (!config.session_token.empty()) lines.push_back(fmt::format("x-amz-security-token: {}", config.session_token));
+  if (request.method == "PUT" || request.method == "POST") lines.push_back("Content-Type: application/octet-stream");
+  const bool curl_signs = !config.access_key_id.empty() && !request.sign_here;
+  if (!config.access_key_id.empty() && request.sign_here) {
+    for (std::string& h : SignV4(config, request.method, url, lines, payload_hash, std::time(nullptr)))
+      lines.push_back(std::move(h));
+  }
+  curl_slist* headers = nullptr;
+  for (const std::string& h : lines) headers = curl_slist_append(headers, h.c_str());
 
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  if (!config.access_key_id.empty()) {
+  if (curl_signs) {
     curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
     curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd.c_str());
   }
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, config.timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, config.low_speed_bytes_per_second);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, config.low_speed_seconds);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, config.connect_timeout_seconds);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, ReadHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+  if (request.on_body) curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);  // fewer, larger writes
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
   if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (request.method == "PUT") {
-    headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, ReadBody);
     curl_easy_setopt(curl, CURLOPT_READDATA, &t);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body.size()));
   } else if (request.method == "POST") {
-    headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
@@ -167,13 +166,24 @@ Status HttpError(const Request& request, const Response& response) {
     case 404: return NotFoundError("{}", what);
     case 401:
     case 403: return PermissionDeniedError("{}", what);
+    case 412: return FailedPreconditionError("{}", what);
     case 416: return OutOfRangeError("{}", what);
+    case 501: return UnimplementedError("{}", what);
     case 400: return InvalidArgumentError("{}", what);
     default: return UnavailableError("{}", what);
   }
 }
 
 }  // namespace
+
+std::string XmlField(const std::string& xml, std::string_view tag) {
+  const std::string open = fmt::format("<{}>", tag), close = fmt::format("</{}>", tag);
+  const size_t b = xml.find(open);
+  if (b == std::string::npos) return "";
+  const size_t e = xml.find(close, b);
+  if (e == std::string::npos) return "";
+  return xml.substr(b + open.size(), e - b - open.size());
+}
 
 std::string Url(const S3Config& config, const Request& request) {
   std::string endpoint = config.EffectiveEndpoint();

@@ -22,6 +22,9 @@ struct Request {
   // x-amz-content-sha256 is UNSIGNED-PAYLOAD instead of the body's SHA-256
   // (for bodies that carry Content-MD5, which S3 verifies).
   bool unsigned_payload = false;
+  // Signed by kiln (s3_sigv4.h) instead of curl; needed when one header name
+  // is a prefix of another (x-amz-copy-source and x-amz-copy-source-range).
+  bool sign_here = false;
   // When set, a 2xx response body is streamed here instead of collected in
   // Response::body (false aborts the transfer). Error bodies are collected.
   std::function<bool(const char* data, size_t size)> on_body;
@@ -36,12 +39,16 @@ struct Response {
 
 // Sends the request, retrying as S3Config says. A non-2xx final answer is an
 // error naming method, object, HTTP code and S3's <Code>/<Message>: 404 →
-// NotFound, 403 → PermissionDenied, 416 → OutOfRange, else Unavailable.
+// NotFound, 403 → PermissionDenied, 412 → FailedPrecondition, 416 → OutOfRange,
+// 400 → InvalidArgument, 501 → Unimplemented, else Unavailable.
 StatusOr<Response> Send(const S3Config& config, const Request& request, const CancelToken* cancel);
 
 // The request URL: path-style http://host/bucket/key?query or virtual-host
 // style http://bucket.host/key?query.
 std::string Url(const S3Config& config, const Request& request);
+
+// The text of the first <tag>...</tag> in xml; empty when absent.
+std::string XmlField(const std::string& xml, std::string_view tag);
 
 std::string Sha256Hex(const void* data, size_t size);
 std::string Md5Base64(const void* data, size_t size);
