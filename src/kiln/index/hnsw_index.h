@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -21,6 +22,7 @@
 
 #include "kiln/index/flat_index.h"
 #include "kiln/index/hnsw/hnsw_graph.h"
+#include "kiln/index/hnsw/hnsw_space.h"
 #include "kiln/index/index.h"
 #include "kiln/index/sq_index.h"
 
@@ -62,6 +64,15 @@ class HnswIndex final : public Index {
   // Inserts the vectors into the graph (parallel over ctx.pool), then stores
   // them. Cancelled: the index is left as it was before the call.
   Status Add(const float* x, size_t n, const ExecContext& ctx) override;
+  // Add for a caller that gives its rows up: with flat storage and an empty
+  // index the rows are copied into the storage block by block, calling
+  // release(begin, end) after each block so that the caller returns their
+  // memory (Dataset::ReleaseRows), and the graph is built on the stored copy:
+  // the input and its copy are never both resident. Otherwise Add, then
+  // release(0, n). The rows are released whatever the outcome; on error or
+  // cancellation the index is left empty as it was.
+  using ReleaseRows = std::function<void(size_t begin, size_t end)>;
+  Status AddOwned(const float* x, size_t n, const ReleaseRows& release, const ExecContext& ctx);
   // ef = params.ef_search, or ef_search() when 0; at least k.
   Status Search(const float* queries, size_t nq, size_t k, const SearchParams& params,
                 float* distances, idx_t* labels, const ExecContext& ctx) const override;
@@ -84,6 +95,11 @@ class HnswIndex final : public Index {
   HnswIndex(size_t d, Metric metric, HnswGraph graph, std::unique_ptr<Index> storage);
   // Float rows of the stored vectors (decoded for SQ storage; empty for flat).
   std::vector<float> DecodedStorage(ThreadPool& pool) const;
+  // Checks n more nodes fit (InvalidArgument otherwise).
+  Status CheckCapacity(size_t n) const;
+  // Draws levels for n new nodes and links them into the graph; space gives
+  // every node's prepared rows. On error the graph is truncated back.
+  Status InsertIntoGraph(const hnsw::FloatSpace& space, size_t n, const ExecContext& ctx);
 
   HnswGraph graph_;
   std::unique_ptr<Index> storage_;
