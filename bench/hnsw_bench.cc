@@ -41,6 +41,7 @@ struct Args {
   std::vector<size_t> efs{10, 20, 40, 80, 160};
   std::vector<std::string> walks{"faiss", "hnswlib"};  // kiln: one sweep per walk
   bool build_codes = true;  // kiln: build on 8-bit codes
+  bool locality = true;     // kiln: build in a locality order
 };
 
 // A "Vm...:" line of /proc/self/status in KiB (0 if missing).
@@ -91,6 +92,7 @@ std::vector<Result> RunKiln(const Args& a, kiln::Dataset x, const kiln::Dataset&
     std::exit(1);
   }
   hnsw->set_build_codes(a.build_codes);
+  hnsw->set_locality_order(a.locality);
   Result r;
   const bool reset = ResetPeakRss();
   const double cpu0 = kiln::bench::CpuSeconds();
@@ -178,6 +180,7 @@ int main(int argc, char** argv) {
   app.add_option("--ef", a.efs)->delimiter(',');
   app.add_option("--walks", a.walks, "kiln: level-0 walks to sweep (faiss, hnswlib)")->delimiter(',');
   app.add_option("--build-codes", a.build_codes, "kiln: build on 8-bit build codes (1) or floats (0)");
+  app.add_option("--locality", a.locality, "kiln: build in a locality order (1) or input order (0)");
   app.add_option("--base", a.base)->required();
   app.add_option("--queries", a.queries)->required();
   app.add_option("--gt", a.gt)->required();
@@ -203,10 +206,11 @@ int main(int argc, char** argv) {
     const double peak_mb = r.build_peak_rss_kb / 1024.0, start_mb = rss_start / 1024.0;
     const double index_mb = r.index_bytes / (1 << 20);
     fmt::print("{{\"tool\":\"{}\",\"bench\":\"hnsw\",\"factory\":\"{}\",\"name\":\"{}\",\"n\":{},\"d\":{},"
-               "\"M\":{},\"efc\":{},\"threads\":{},\"build_codes\":{},\"build_seconds\":{:.3f},"
+               "\"M\":{},\"efc\":{},\"threads\":{},\"build_codes\":{},\"locality\":{},\"build_seconds\":{:.3f},"
                "\"build_cpu_seconds\":{:.3f},\"rss_start_mb\":{:.1f},\"rss_after_load_mb\":{:.0f},"
                "\"build_peak_rss_mb\":{:.0f},\"index_mb\":{:.1f},\"peak_rss_ratio\":{:.3f},\"search\":[{}]}}\n",
                a.tool, labels[i], a.name, n, d, a.M, a.efc, a.threads, a.tool == "kiln" && a.build_codes,
+               a.tool == "kiln" && a.locality,
                r.build_s, r.build_cpu_s, start_mb, rss_before / 1024.0, peak_mb, index_mb,
                (peak_mb - start_mb) / index_mb, r.sweep);
   }

@@ -13,6 +13,10 @@ def curve(r):
     return ", ".join(f"{s['ef']}: {s['recall']:.4f} / {s['qps']:.0f}" for s in r["search"])
 
 
+def peak_ratio(r):
+    return f"{r['peak_rss_ratio']:.3f}" if "peak_rss_ratio" in r else "—"
+
+
 def qps_at(r, recall):
     """Best QPS among settings reaching `recall` (None if none does)."""
     ok = [s["qps"] for s in r["search"] if s["recall"] >= recall]
@@ -34,9 +38,17 @@ def main(results_path, out_path, command):
         "kiln builds on 8-bit build codes with integer AVX-512 kernels (exact for 8-bit pixel data,",
         "re-ranked on floats otherwise); Faiss is Debian's libfaiss 1.7.3 (OpenMP).",
         "",
+        "Memory: peak RSS is the high-water mark of the build alone (reset through /proc/self/clear_refs",
+        "just before it). Peak ratio = (build peak RSS − RSS at process start) / (stored vectors + graph),",
+        "stored vectors = n·d·4 bytes, graph = kiln: levels + offsets + neighbour slots as in the Faiss",
+        "file, hnswlib: its link lists. The input counts against the peak: kiln takes it over into the index",
+        "(HnswIndex::AddOwned, the rows released as they are copied), hnswlib keeps it beside its own copy.",
+        "The process baseline (binary, libraries, queries and ground truth: RSS at start, ~11 MiB) is",
+        "subtracted. kiln's remaining overhead is mostly its 8-bit build codes (d bytes per vector).",
+        "",
         "| data | n | d | tool | index | build s | build CPU s | kiln / hnswlib (wall) | kiln / hnswlib (CPU) "
-        "| RSS after load MiB | peak RSS MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| RSS after load MiB | peak RSS MiB | stored + graph MiB | peak ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     ref = {}
     for r in rows:
@@ -51,7 +63,7 @@ def main(results_path, out_path, command):
         lines.append(
             f"| {r['name']} | {r['n']} | {r['d']} | {r['tool']} | {r['factory']} | {r['build_seconds']:.2f} "
             f"| {r['build_cpu_seconds']:.2f} | {ratio} | {cpu} | {r['rss_after_load_mb']:.0f} "
-            f"| {r['build_peak_rss_mb']:.0f} |")
+            f"| {r['build_peak_rss_mb']:.0f} | {r.get('index_mb', 0):.0f} | {peak_ratio(r)} |")
     lines += ["", "Recall@10 / single-thread QPS per efSearch:", "",
               "| data | n | tool | index | ef: recall / QPS |", "|---|---|---|---|---|"]
     for r in rows:
@@ -68,16 +80,26 @@ def main(results_path, out_path, command):
                 q = qps_at(r, target)
                 parts.append(f"{r['tool']} {r['factory']}: {q:.0f}" if q else f"{r['tool']} {r['factory']}: —")
         lines.append(f"- {key[0]} n={key[1]} (recall {target:.4f}): " + "; ".join(parts))
-    synth = sorted((r for r in rows if r["name"] == "clustered" and "hnswlib walk" not in r["factory"]),
-                   key=lambda r: (r["tool"], r["n"]))
+    synth = [r for r in rows if r["name"] == "clustered" and "hnswlib walk" not in r["factory"]]
     if synth:
-        lines += ["", "Scale curve (synthetic clustered, d = 128): build µs per vector, and per vector / log2 n",
-                  "(flat or falling = no faster than n log n):", "",
-                  "| tool | n | build µs/vector | µs/vector / log2 n | CPU µs/vector |", "|---|---|---|---|---|"]
-        for r in synth:
+        lines += ["", "Scale curve (synthetic clustered, d = 128, one build per tool and size): build µs per",
+                  "vector and µs per vector / log2 n (flat or falling = per-vector time grows no faster than",
+                  "log n); growth = (µs/vector / log2 n) relative to the smallest n of the same tool.", "",
+                  "| n | tool | build µs/vector | µs/vector / log2 n | growth vs smallest n | CPU µs/vector "
+                  "| kiln / hnswlib (wall) | kiln / hnswlib (CPU) | peak ratio |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        first = {}
+        for r in sorted(synth, key=lambda r: (r["n"], r["tool"] != "hnswlib")):
             us = 1e6 * r["build_seconds"] / r["n"]
-            lines.append(f"| {r['tool']} | {r['n']} | {us:.1f} | {us / math.log2(r['n']):.2f} "
-                         f"| {1e6 * r['build_cpu_seconds'] / r['n']:.1f} |")
+            per_log = us / math.log2(r["n"])
+            base = first.setdefault(r["tool"], per_log)
+            h = ref.get((r["name"], r["n"]))
+            ratio = cpu = ""
+            if h and r["tool"] != "hnswlib":
+                ratio = f"{r['build_seconds'] / h['build_seconds']:.2f}"
+                cpu = f"{r['build_cpu_seconds'] / h['build_cpu_seconds']:.2f}"
+            lines.append(f"| {r['n']} | {r['tool']} | {us:.1f} | {per_log:.2f} | {per_log / base:.2f} "
+                         f"| {1e6 * r['build_cpu_seconds'] / r['n']:.1f} | {ratio} | {cpu} | {peak_ratio(r)} |")
     lines.append("")
     with open(out_path, "w") as f:
         f.write("\n".join(lines))

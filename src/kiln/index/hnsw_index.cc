@@ -6,6 +6,7 @@
 
 #include "kiln/index/hnsw/hnsw_build.h"
 #include "kiln/index/hnsw/hnsw_faiss_walk.h"
+#include "kiln/index/hnsw/hnsw_memory.h"
 #include "kiln/index/hnsw/hnsw_search.h"
 #include "kiln/index/hnsw/hnsw_space.h"
 #include "kiln/index/id_map_index.h"
@@ -122,6 +123,7 @@ Status HnswIndex::InsertIntoGraph(const hnsw::FloatSpace& space, size_t n, const
   hnsw::HnswBuildOptions options;
   options.ef_construction = ef_construction();
   options.build_codes = build_codes_;
+  options.locality_order = locality_order_;
   Status status = hnsw::InsertNodes(graph_, old, space, d(), IsSimilarity(metric()), options, ctx);
   if (!status.ok()) graph_.Truncate(old);
   return status;
@@ -164,6 +166,7 @@ Status HnswIndex::AddOwned(const float* x, size_t n, const ReleaseRows& release,
   // while the caller releases each block behind it.
   std::vector<float> rows;
   rows.reserve(n * d());
+  hnsw::AdviseHugePages(rows.data(), n * d() * sizeof(float));
   for (size_t b = 0; b < n; b += kOwnedBlock) {
     const size_t m = std::min(kOwnedBlock, n - b);
     PreparedVectors block(x + b * d(), m, d(), metric(), *ctx.pool);
