@@ -41,7 +41,7 @@ struct Args {
   std::vector<size_t> efs{10, 20, 40, 80, 160};
   std::vector<std::string> walks{"faiss", "hnswlib"};  // kiln: one sweep per walk
   bool build_codes = true;  // kiln: build on 8-bit codes
-  bool locality = true;     // kiln: build in a locality order
+  bool locality = false;    // kiln: build in a locality order
 };
 
 // A "Vm...:" line of /proc/self/status in KiB (0 if missing).
@@ -196,7 +196,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> labels;
   if (a.tool == "kiln") {
     runs = RunKiln(a, std::move(x), q, gt);
-    for (const std::string& walk : a.walks) labels.push_back(fmt::format("{} ({} walk)", a.factory, walk));
+    for (const std::string& walk : a.walks)
+      labels.push_back(fmt::format("{}{} ({} walk)", a.factory, a.locality ? " locality" : "", walk));
   } else {
     runs = {RunHnswlib(a, x, q, gt)};
     labels = {fmt::format("HNSW{}", a.M)};

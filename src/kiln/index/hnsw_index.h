@@ -87,7 +87,7 @@ class HnswIndex final : public Index {
   // Build on 8-bit codes (default) or on floats throughout (hnsw/hnsw_build.h).
   void set_build_codes(bool on) { build_codes_ = on; }
   // Large first builds on codes relabel the nodes in a locality order for
-  // the build (hnsw/hnsw_locality.h; default on).
+  // the build (hnsw/hnsw_locality.h; default off).
   void set_locality_order(bool on) { locality_order_ = on; }
   void set_walk(HnswWalk walk) { walk_ = walk; }
   HnswWalk walk() const { return walk_; }
@@ -108,7 +108,7 @@ class HnswIndex final : public Index {
   std::unique_ptr<Index> storage_;
   std::mt19937_64 rng_;
   bool build_codes_ = true;
-  bool locality_order_ = true;
+  bool locality_order_ = false;
   HnswWalk walk_ = HnswWalk::kFaiss;
 };
 

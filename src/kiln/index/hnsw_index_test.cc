@@ -197,7 +197,7 @@ TEST(HnswIndexTest, SecondAddExtendsTheGraph) {
   ASSERT_TRUE(index.Add(x.data(), 1000, env.ctx).ok());
   ASSERT_TRUE(index.Add(x.data() + 1000 * d, n - 1000, env.ctx).ok());
   ASSERT_EQ(index.ntotal(), n);
-  ASSERT_TRUE(index.graph().Validate().ok());
+  ASSERT_TRUE(index.graph().Validate().ok()) << index.graph().Validate().ToString();
   EXPECT_EQ(ReachableAtLevel0(index.graph()), n);
   std::vector<float> ed(nq * k), dist(nq * k);
   std::vector<idx_t> el(nq * k), lab(nq * k);
@@ -221,7 +221,7 @@ TEST(HnswIndexTest, CancelledAddLeavesIndexUnchanged) {
   EXPECT_EQ(index.ntotal(), 500u);
   EXPECT_EQ(index.storage().ntotal(), 500u);
   EXPECT_EQ(index.graph().neighbors, before);
-  EXPECT_TRUE(index.graph().Validate().ok());
+  EXPECT_TRUE(index.graph().Validate().ok()) << index.graph().Validate().ToString();
 }
 
 // Records AddOwned's release calls; checks they tile [0, n) in order.

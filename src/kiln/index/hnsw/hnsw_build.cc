@@ -197,10 +197,15 @@ size_t RepairReachability(HnswGraph& g) {
     }
     if (!linked && full_parent < 0) {
       // u has no reachable out-neighbour: link it from the entry point's
-      // level-0 list (replacing the last link if full).
+      // level-0 list (its first free slot, or in place of its last link).
       full_parent = g.entry_point;
     }
-    if (!linked) g.neighbors[g.end(static_cast<size_t>(full_parent), 0) - 1] = static_cast<int32_t>(u);
+    if (!linked) {
+      const auto p = static_cast<size_t>(full_parent);
+      size_t t = g.begin(p, 0);
+      while (t + 1 < g.end(p, 0) && g.neighbors[t] >= 0) ++t;
+      g.neighbors[t] = static_cast<int32_t>(u);
+    }
     MarkReachable(g, static_cast<int32_t>(u), seen, todo);
     ++repaired;
   }

@@ -38,7 +38,7 @@ class PermutedRows {
   void SetQueryNode(int32_t id) { q_ = rows_.Row(order_[id]); }
   void ToNodes(const int32_t* ids, size_t n, float* out) const {
     for (size_t j = 0; j < n; ++j) {
-      if (j + 1 < n) __builtin_prefetch(rows_.Row(order_[ids[j + 1]]));
+      if (j + 1 < n) rows_.Prefetch(rows_.Row(order_[ids[j + 1]]));
       out[j] = rows_.Distance(q_, rows_.Row(order_[ids[j]]));
     }
   }
