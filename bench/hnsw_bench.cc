@@ -197,7 +197,8 @@ int main(int argc, char** argv) {
   if (a.tool == "kiln") {
     runs = RunKiln(a, std::move(x), q, gt);
     for (const std::string& walk : a.walks)
-      labels.push_back(fmt::format("{}{} ({} walk)", a.factory, a.locality ? " locality" : "", walk));
+      labels.push_back(fmt::format("{}{}{} ({} walk)", a.factory, a.locality ? " locality" : "",
+                                   a.build_codes ? "" : " float-build", walk));
   } else {
     runs = {RunHnswlib(a, x, q, gt)};
     labels = {fmt::format("HNSW{}", a.M)};
