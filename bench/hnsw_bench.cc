@@ -8,8 +8,9 @@
 // before it through /proc/self/clear_refs) against the bytes the built index
 // needs: stored vectors (n·d floats) + graph (kiln: levels, offsets and
 // neighbour slots as in the Faiss file; hnswlib: its link lists).
-// peak_rss_ratio = (build peak RSS − RSS at process start) / those bytes; the
-// loaded input counts against the peak (kiln takes it over into the index).
+// peak_rss_ratio = (build peak RSS − RSS before the base vectors are loaded)
+// / those bytes (SQ storage: its codes); the loaded input counts against the
+// peak (kiln takes it over into the index; HNSW-SQ keeps it to the end).
 #include <hnswlib/hnswlib.h>
 
 #include <atomic>
@@ -103,8 +104,10 @@ std::vector<Result> RunKiln(const Args& a, kiln::Dataset x, const kiln::Dataset&
   r.build_cpu_s = kiln::bench::CpuSeconds() - cpu0;
   r.build_peak_rss_kb = PeakSinceReset(reset);
   const kiln::index::HnswGraph& g = hnsw->graph();
-  r.index_bytes = static_cast<double>(hnsw->ntotal() * hnsw->d() * sizeof(float) +
-                                      g.levels.size() * sizeof(int32_t) +
+  // Stored vectors: floats, or the SQ codes.
+  const auto* sq = dynamic_cast<const kiln::index::ScalarQuantizerIndex*>(&hnsw->storage());
+  const size_t stored = sq != nullptr ? sq->codes().size() : hnsw->ntotal() * hnsw->d() * sizeof(float);
+  r.index_bytes = static_cast<double>(stored + g.levels.size() * sizeof(int32_t) +
                                       g.offsets.size() * sizeof(uint64_t) +
                                       g.neighbors.size() * sizeof(int32_t));
   std::vector<float> dist(q.n() * a.k);
@@ -186,11 +189,12 @@ int main(int argc, char** argv) {
   app.add_option("--gt", a.gt)->required();
   CLI11_PARSE(app, argc, argv);
   if (a.factory.empty()) a.factory = fmt::format("HNSW{}", a.M);
+  kiln::Dataset q = kiln::bench::MustRead(a.queries);
+  kiln::IntMatrix gt = kiln::bench::MustReadNeighbors(a.gt);
+  // The process baseline: binary, libraries, queries and ground truth.
   const long rss_start = StatusKb("VmRSS");
   kiln::Dataset x = kiln::bench::MustRead(a.base);
   const size_t n = x.n(), d = x.d();
-  kiln::Dataset q = kiln::bench::MustRead(a.queries);
-  kiln::IntMatrix gt = kiln::bench::MustReadNeighbors(a.gt);
   const long rss_before = kiln::bench::PeakRssKb();
   std::vector<Result> runs;
   std::vector<std::string> labels;
