@@ -114,12 +114,14 @@ Status HnswIndex::CheckCapacity(size_t n) const {
 
 Status HnswIndex::InsertIntoGraph(const hnsw::FloatSpace& space, size_t n, const ExecContext& ctx) {
   const size_t old = ntotal();
-  std::vector<int> node_levels(n);
-  for (int& level : node_levels) {
-    const double uniform = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
-    level = graph_.DrawLevel(uniform);
+  {
+    std::vector<int> node_levels(n);
+    for (int& level : node_levels) {
+      const double uniform = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+      level = graph_.DrawLevel(uniform);
+    }
+    graph_.AppendNodes(node_levels);
   }
-  graph_.AppendNodes(node_levels);
   hnsw::HnswBuildOptions options;
   options.ef_construction = ef_construction();
   options.build_codes = build_codes_;
@@ -173,11 +175,15 @@ Status HnswIndex::AddOwned(const float* x, size_t n, const ReleaseRows& release,
     rows.insert(rows.end(), block.data(), block.data() + m * d());
     release(b, b + m);
   }
-  KILN_ASSIGN_OR_RETURN(std::unique_ptr<FlatIndex> stored,
-                        FlatIndex::FromVectors(d(), metric(), std::move(rows)));
-  hnsw::FloatSpace space(stored->vectors(), n, nullptr, d(), IsSimilarity(metric()));
+  hnsw::FloatSpace space(rows.data(), n, nullptr, d(), IsSimilarity(metric()));
   KILN_RETURN_IF_ERROR(InsertIntoGraph(space, n, ctx));
-  storage_ = std::move(stored);
+  // The storage (and its norms) once the build's codes are freed.
+  auto stored = FlatIndex::FromVectors(d(), metric(), std::move(rows));
+  if (!stored.ok()) {
+    graph_.Truncate(0);
+    return stored.status();
+  }
+  storage_ = std::move(*stored);
   return OkStatus();
 }
 
