@@ -3,9 +3,18 @@
 // flags: no -march, so hnswlib's compile-time SIMD choice is SSE only). One
 // JSON line per run: build seconds on --threads threads, peak RSS, and a
 // single-thread recall@10 / QPS sweep over --ef.
+//
+// Memory: the peak RSS of the build alone (the high-water mark is reset just
+// before it through /proc/self/clear_refs) against the bytes the built index
+// needs: stored vectors (n·d floats) + graph (kiln: levels, offsets and
+// neighbour slots as in the Faiss file; hnswlib: its link lists).
+// peak_rss_ratio = (build peak RSS − RSS before the base vectors are loaded)
+// / those bytes (SQ storage: its codes); the loaded input counts against the
+// peak (kiln takes it over into the index; HNSW-SQ keeps it to the end).
 #include <hnswlib/hnswlib.h>
 
 #include <atomic>
+#include <fstream>
 #include <queue>
 #include <thread>
 
@@ -32,12 +41,34 @@ struct Args {
   size_t M = 16, efc = 200, k = 10;
   std::vector<size_t> efs{10, 20, 40, 80, 160};
   std::vector<std::string> walks{"faiss", "hnswlib"};  // kiln: one sweep per walk
+  bool build_codes = true;  // kiln: build on 8-bit codes
+  bool locality = false;    // kiln: build in a locality order
 };
+
+// A "Vm...:" line of /proc/self/status in KiB (0 if missing).
+long StatusKb(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  return 0;
+}
+
+// Resets VmHWM to the current RSS; false where the kernel does not allow it.
+bool ResetPeakRss() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+// Peak RSS since ResetPeakRss (or since start when it failed), KiB.
+long PeakSinceReset(bool reset) { return reset ? StatusKb("VmHWM") : kiln::bench::PeakRssKb(); }
 
 struct Result {
   double build_s = 0;
   double build_cpu_s = 0;
   long build_peak_rss_kb = 0;
+  double index_bytes = 0;  // stored vectors + graph
   std::string sweep;
   void Add(size_t ef, double recall, double qps) {
     sweep += fmt::format("{}{{\"ef\":{},\"recall\":{:.4f},\"qps\":{:.0f}}}", sweep.empty() ? "" : ",",
@@ -46,7 +77,8 @@ struct Result {
 };
 
 // One Result per walk (same build).
-std::vector<Result> RunKiln(const Args& a, const kiln::Dataset& x, const kiln::Dataset& q,
+// x is handed over to the index (released as it is stored).
+std::vector<Result> RunKiln(const Args& a, kiln::Dataset x, const kiln::Dataset& q,
                             const kiln::IntMatrix& gt) {
   kiln::ThreadPool pool(a.threads), one(1);
   kiln::ExecContext ctx{&pool, nullptr, nullptr}, ctx1{&one, nullptr, nullptr};
@@ -55,14 +87,29 @@ std::vector<Result> RunKiln(const Args& a, const kiln::Dataset& x, const kiln::D
   spec->ef_construction = a.efc;
   auto index = kiln::index::CreateIndex(*spec, x.d(), kiln::Metric::kL2);
   Check(index.status());
+  kiln::index::HnswIndex* hnsw = kiln::index::FindHnsw(**index);
+  if (hnsw == nullptr) {
+    fmt::print(stderr, "{} is not an HNSW index\n", a.factory);
+    std::exit(1);
+  }
+  hnsw->set_build_codes(a.build_codes);
+  hnsw->set_locality_order(a.locality);
   Result r;
+  const bool reset = ResetPeakRss();
   const double cpu0 = kiln::bench::CpuSeconds();
   auto t0 = std::chrono::steady_clock::now();
   Check((*index)->Train(x.data(), x.n(), ctx));
-  Check((*index)->Add(x.data(), x.n(), ctx));
+  Check(hnsw->AddOwned(x.data(), x.n(), [&x](size_t b, size_t e) { x.ReleaseRows(b, e); }, ctx));
   r.build_s = Seconds(t0);
   r.build_cpu_s = kiln::bench::CpuSeconds() - cpu0;
-  r.build_peak_rss_kb = kiln::bench::PeakRssKb();
+  r.build_peak_rss_kb = PeakSinceReset(reset);
+  const kiln::index::HnswGraph& g = hnsw->graph();
+  // Stored vectors: floats, or the SQ codes.
+  const auto* sq = dynamic_cast<const kiln::index::ScalarQuantizerIndex*>(&hnsw->storage());
+  const size_t stored = sq != nullptr ? sq->codes().size() : hnsw->ntotal() * hnsw->d() * sizeof(float);
+  r.index_bytes = static_cast<double>(stored + g.levels.size() * sizeof(int32_t) +
+                                      g.offsets.size() * sizeof(uint64_t) +
+                                      g.neighbors.size() * sizeof(int32_t));
   std::vector<float> dist(q.n() * a.k);
   std::vector<kiln::idx_t> labels(q.n() * a.k);
   std::vector<Result> results;
@@ -88,6 +135,7 @@ Result RunHnswlib(const Args& a, const kiln::Dataset& x, const kiln::Dataset& q,
   hnswlib::L2Space space(x.d());
   hnswlib::HierarchicalNSW<float> index(&space, x.n(), a.M, a.efc, 100);
   Result r;
+  const bool reset = ResetPeakRss();
   const double cpu0 = kiln::bench::CpuSeconds();
   auto t0 = std::chrono::steady_clock::now();
   std::atomic<size_t> next{0};
@@ -99,7 +147,11 @@ Result RunHnswlib(const Args& a, const kiln::Dataset& x, const kiln::Dataset& q,
   for (auto& w : workers) w.join();
   r.build_s = Seconds(t0);
   r.build_cpu_s = kiln::bench::CpuSeconds() - cpu0;
-  r.build_peak_rss_kb = kiln::bench::PeakRssKb();
+  r.build_peak_rss_kb = PeakSinceReset(reset);
+  double links = static_cast<double>(x.n() * index.size_links_level0_);
+  for (size_t i = 0; i < x.n(); ++i)
+    links += static_cast<double>(index.element_levels_[i]) * static_cast<double>(index.size_links_per_element_);
+  r.index_bytes = static_cast<double>(x.n() * x.d() * sizeof(float)) + links;
   std::vector<int64_t> found(q.n() * a.k, -1);
   for (size_t ef : a.efs) {
     index.setEf(ef);
@@ -130,31 +182,43 @@ int main(int argc, char** argv) {
   app.add_option("--efc", a.efc);
   app.add_option("--ef", a.efs)->delimiter(',');
   app.add_option("--walks", a.walks, "kiln: level-0 walks to sweep (faiss, hnswlib)")->delimiter(',');
+  app.add_option("--build-codes", a.build_codes, "kiln: build on 8-bit build codes (1) or floats (0)");
+  app.add_option("--locality", a.locality, "kiln: build in a locality order (1) or input order (0)");
   app.add_option("--base", a.base)->required();
   app.add_option("--queries", a.queries)->required();
   app.add_option("--gt", a.gt)->required();
   CLI11_PARSE(app, argc, argv);
   if (a.factory.empty()) a.factory = fmt::format("HNSW{}", a.M);
-  kiln::Dataset x = kiln::bench::MustRead(a.base);
   kiln::Dataset q = kiln::bench::MustRead(a.queries);
   kiln::IntMatrix gt = kiln::bench::MustReadNeighbors(a.gt);
+  // The process baseline: binary, libraries, queries and ground truth.
+  const long rss_start = StatusKb("VmRSS");
+  kiln::Dataset x = kiln::bench::MustRead(a.base);
+  const size_t n = x.n(), d = x.d();
   const long rss_before = kiln::bench::PeakRssKb();
   std::vector<Result> runs;
   std::vector<std::string> labels;
   if (a.tool == "kiln") {
-    runs = RunKiln(a, x, q, gt);
-    for (const std::string& walk : a.walks) labels.push_back(fmt::format("{} ({} walk)", a.factory, walk));
+    runs = RunKiln(a, std::move(x), q, gt);
+    for (const std::string& walk : a.walks)
+      labels.push_back(fmt::format("{}{}{} ({} walk)", a.factory, a.locality ? " locality" : "",
+                                   a.build_codes ? "" : " float-build", walk));
   } else {
     runs = {RunHnswlib(a, x, q, gt)};
     labels = {fmt::format("HNSW{}", a.M)};
   }
   for (size_t i = 0; i < runs.size(); ++i) {
     const Result& r = runs[i];
+    const double peak_mb = r.build_peak_rss_kb / 1024.0, start_mb = rss_start / 1024.0;
+    const double index_mb = r.index_bytes / (1 << 20);
     fmt::print("{{\"tool\":\"{}\",\"bench\":\"hnsw\",\"factory\":\"{}\",\"name\":\"{}\",\"n\":{},\"d\":{},"
-               "\"M\":{},\"efc\":{},\"threads\":{},\"build_seconds\":{:.3f},\"build_cpu_seconds\":{:.3f},"
-               "\"rss_after_load_mb\":{:.0f},\"build_peak_rss_mb\":{:.0f},\"search\":[{}]}}\n",
-               a.tool, labels[i], a.name, x.n(), x.d(), a.M, a.efc, a.threads, r.build_s, r.build_cpu_s,
-               rss_before / 1024.0, r.build_peak_rss_kb / 1024.0, r.sweep);
+               "\"M\":{},\"efc\":{},\"threads\":{},\"build_codes\":{},\"locality\":{},\"build_seconds\":{:.3f},"
+               "\"build_cpu_seconds\":{:.3f},\"rss_start_mb\":{:.1f},\"rss_after_load_mb\":{:.0f},"
+               "\"build_peak_rss_mb\":{:.0f},\"index_mb\":{:.1f},\"peak_rss_ratio\":{:.3f},\"search\":[{}]}}\n",
+               a.tool, labels[i], a.name, n, d, a.M, a.efc, a.threads, a.tool == "kiln" && a.build_codes,
+               a.tool == "kiln" && a.locality,
+               r.build_s, r.build_cpu_s, start_mb, rss_before / 1024.0, peak_mb, index_mb,
+               (peak_mb - start_mb) / index_mb, r.sweep);
   }
   return 0;
 }

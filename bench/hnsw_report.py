@@ -13,6 +13,10 @@ def curve(r):
     return ", ".join(f"{s['ef']}: {s['recall']:.4f} / {s['qps']:.0f}" for s in r["search"])
 
 
+def peak_ratio(r):
+    return f"{r['peak_rss_ratio']:.3f}" if "peak_rss_ratio" in r else "—"
+
+
 def qps_at(r, recall):
     """Best QPS among settings reaching `recall` (None if none does)."""
     ok = [s["qps"] for s in r["search"] if s["recall"] >= recall]
@@ -34,9 +38,19 @@ def main(results_path, out_path, command):
         "kiln builds on 8-bit build codes with integer AVX-512 kernels (exact for 8-bit pixel data,",
         "re-ranked on floats otherwise); Faiss is Debian's libfaiss 1.7.3 (OpenMP).",
         "",
+        "Memory: peak RSS is the high-water mark of the build alone (reset through /proc/self/clear_refs",
+        "just before it). Peak ratio = (build peak RSS − RSS before the base vectors are loaded) / (stored",
+        "vectors + graph): the subtracted baseline is the process (binary, libraries) plus the queries and",
+        "ground truth; stored vectors = n·d·4 bytes (HNSW-SQ: its codes, n·d bytes for SQ8); graph = kiln:",
+        "levels + offsets + neighbour slots as in the Faiss file, hnswlib: its link lists. The base vectors",
+        "count against the peak: kiln takes them over into the index (HnswIndex::AddOwned releases the",
+        "input rows as it copies them), hnswlib keeps them beside its own copy, and HNSW-SQ keeps the float",
+        "input to the end of the build. kiln's remaining overhead is mostly its 8-bit build codes (d bytes",
+        "per vector); `float-build` rows build without them.",
+        "",
         "| data | n | d | tool | index | build s | build CPU s | kiln / hnswlib (wall) | kiln / hnswlib (CPU) "
-        "| RSS after load MiB | peak RSS MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| RSS after load MiB | peak RSS MiB | stored + graph MiB | peak ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     ref = {}
     for r in rows:
@@ -51,7 +65,7 @@ def main(results_path, out_path, command):
         lines.append(
             f"| {r['name']} | {r['n']} | {r['d']} | {r['tool']} | {r['factory']} | {r['build_seconds']:.2f} "
             f"| {r['build_cpu_seconds']:.2f} | {ratio} | {cpu} | {r['rss_after_load_mb']:.0f} "
-            f"| {r['build_peak_rss_mb']:.0f} |")
+            f"| {r['build_peak_rss_mb']:.0f} | {r.get('index_mb', 0):.0f} | {peak_ratio(r)} |")
     lines += ["", "Recall@10 / single-thread QPS per efSearch:", "",
               "| data | n | tool | index | ef: recall / QPS |", "|---|---|---|---|---|"]
     for r in rows:
@@ -68,16 +82,33 @@ def main(results_path, out_path, command):
                 q = qps_at(r, target)
                 parts.append(f"{r['tool']} {r['factory']}: {q:.0f}" if q else f"{r['tool']} {r['factory']}: —")
         lines.append(f"- {key[0]} n={key[1]} (recall {target:.4f}): " + "; ".join(parts))
-    synth = sorted((r for r in rows if r["name"] == "clustered" and "hnswlib walk" not in r["factory"]),
-                   key=lambda r: (r["tool"], r["n"]))
+    # One row per build (the walk does not change the build): kiln's hnswlib-walk rows.
+    synth = [r for r in rows if r["name"] == "clustered" and "faiss walk" not in r["factory"]]
     if synth:
-        lines += ["", "Scale curve (synthetic clustered, d = 128): build µs per vector, and per vector / log2 n",
-                  "(flat or falling = no faster than n log n):", "",
-                  "| tool | n | build µs/vector | µs/vector / log2 n | CPU µs/vector |", "|---|---|---|---|---|"]
-        for r in synth:
+        lines += ["", "Scale curve (synthetic clustered, d = 128, one build per tool and size): build µs per",
+                  "vector and µs per vector / log2 n (flat or falling = per-vector time grows no faster than",
+                  "log n); growth = (µs/vector / log2 n) relative to the same tool's first build at the smallest n,",
+                  "from wall time and from CPU time (wall times on a shared machine are noisier).", "",
+                  "| n | tool | build | build µs/vector | µs/vector / log2 n | growth | CPU µs/vector "
+                  "| CPU µs/vector / log2 n | CPU growth | kiln / hnswlib (wall) | kiln / hnswlib (CPU) | peak ratio |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        first = {}
+        for r in sorted(synth, key=lambda r: (r["n"], r["tool"] != "hnswlib")):
             us = 1e6 * r["build_seconds"] / r["n"]
-            lines.append(f"| {r['tool']} | {r['n']} | {us:.1f} | {us / math.log2(r['n']):.2f} "
-                         f"| {1e6 * r['build_cpu_seconds'] / r['n']:.1f} |")
+            per_log = us / math.log2(r["n"])
+            build = r["factory"].replace(" (hnswlib walk)", "")
+            cpu_us = 1e6 * r["build_cpu_seconds"] / r["n"]
+            cpu_log = cpu_us / math.log2(r["n"])
+            # The tool's default build at the smallest n.
+            base, cpu_base = first.setdefault(r["tool"], (per_log, cpu_log))
+            h = ref.get((r["name"], r["n"]))
+            ratio = cpu = ""
+            if h and r["tool"] != "hnswlib":
+                ratio = f"{r['build_seconds'] / h['build_seconds']:.2f}"
+                cpu = f"{r['build_cpu_seconds'] / h['build_cpu_seconds']:.2f}"
+            lines.append(f"| {r['n']} | {r['tool']} | {build} | {us:.1f} | {per_log:.2f} | {per_log / base:.2f} "
+                         f"| {cpu_us:.1f} | {cpu_log:.2f} | {cpu_log / cpu_base:.2f} | {ratio} | {cpu} "
+                         f"| {peak_ratio(r)} |")
     lines.append("")
     with open(out_path, "w") as f:
         f.write("\n".join(lines))

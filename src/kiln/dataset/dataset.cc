@@ -1,5 +1,8 @@
 #include "kiln/dataset/dataset.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <utility>
 
@@ -56,6 +59,18 @@ float* Dataset::mutable_data() {
   mapped_.reset();
   data_ = owned_->data();
   return owned_->data();
+}
+
+void Dataset::ReleaseRows(size_t begin, size_t end) {
+  KILN_CHECK(begin <= end && end <= n_);
+  const bool sole_owner = owned_ != nullptr && owned_.use_count() == 1;
+  if (begin == end || (mapped_ == nullptr && !sole_owner)) return;
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  // Whole pages inside the rows only: the neighbouring bytes (another row,
+  // the allocator's header) stay untouched.
+  const auto first = (reinterpret_cast<uintptr_t>(data_ + begin * d_) + page - 1) / page * page;
+  const auto last = reinterpret_cast<uintptr_t>(data_ + end * d_) / page * page;
+  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 Status Dataset::SetIds(std::vector<idx_t> ids) {

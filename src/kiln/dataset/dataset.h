@@ -52,6 +52,14 @@ class Dataset {
   // Writable floats; copies into owned memory first if the storage is a
   // mapped file or shared with another Dataset.
   float* mutable_data();
+  // For a consumer that has copied rows [begin, end) away and never reads
+  // them here again (HnswIndex::AddOwned): returns the whole memory pages
+  // inside those rows to the system, so that the rows and their copy are not
+  // both resident. A mapped file's pages are dropped from this process (read
+  // back from the file if touched); an owned buffer that no other Dataset
+  // shares is cleared page by page (the rows then read as zeros); shared
+  // storage is left alone. Precondition (checked): begin <= end <= n().
+  void ReleaseRows(size_t begin, size_t end);
 
   bool has_ids() const { return !ids_.empty(); }
   const std::vector<idx_t>& ids() const { return ids_; }

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "kiln/dataset/dataset_test_util.h"
+#include "kiln/dataset/vector_reader.h"
+#include "kiln/dataset/vector_writer.h"
 
 namespace kiln {
 namespace {
@@ -44,6 +46,35 @@ TEST(DatasetTest, SetIdsChecksSize) {
   ASSERT_TRUE(ds.SetIds({10, 11, 12}).ok());
   EXPECT_TRUE(ds.has_ids());
   EXPECT_EQ(ds.ids()[2], 12);
+}
+
+// 4096 rows of 16 floats: 256 KiB, so row 2048 lies on whole pages.
+TEST(DatasetTest, ReleaseRowsClearsSolelyOwnedRows) {
+  Dataset ds = Make(4096, 16);
+  ds.ReleaseRows(0, 4096);
+  EXPECT_EQ(ds.row(2048)[0], 0.0f);
+  EXPECT_EQ(ds.row(2048)[15], 0.0f);
+}
+
+TEST(DatasetTest, ReleaseRowsLeavesSharedStorageAlone) {
+  Dataset ds = Make(4096, 16);
+  const Dataset other = ds;
+  ds.ReleaseRows(0, 4096);
+  EXPECT_EQ(ds.row(2048)[1], 2048.0f * 16 + 1);
+  EXPECT_EQ(other.row(2048)[1], 2048.0f * 16 + 1);
+}
+
+TEST(DatasetTest, ReleaseRowsOfMappedFileReadsThemBackFromTheFile) {
+  const Dataset source = Make(4096, 16);
+  TempDir dir;
+  const std::string path = dir.File("release_rows.npy");
+  ASSERT_TRUE(WriteNpy(path, source.data(), 4096, 16).ok());
+  auto ds = ReadVectors(path);
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  ASSERT_TRUE(ds->is_mapped());
+  ds->ReleaseRows(0, 4096);
+  EXPECT_EQ(ds->row(2048)[1], 2048.0f * 16 + 1);
+  EXPECT_EQ(ds->row(4095)[15], 4096.0f * 16 - 1);
 }
 
 TEST(DatasetTest, SliceSharesStorageAndTracksSourceRows) {

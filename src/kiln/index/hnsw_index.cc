@@ -6,6 +6,7 @@
 
 #include "kiln/index/hnsw/hnsw_build.h"
 #include "kiln/index/hnsw/hnsw_faiss_walk.h"
+#include "kiln/index/hnsw/hnsw_memory.h"
 #include "kiln/index/hnsw/hnsw_search.h"
 #include "kiln/index/hnsw/hnsw_space.h"
 #include "kiln/index/id_map_index.h"
@@ -16,6 +17,8 @@ namespace {
 
 // Queries per block of Search (between cancellation polls).
 constexpr size_t kQueryBlock = 4096;
+// Rows per block copied (and released by the caller) in AddOwned.
+constexpr size_t kOwnedBlock = 16384;
 
 // Runs the queries of [q0, q0 + nq) through the graph with `space`
 // (one Space per worker) and writes Index::Search's output.
@@ -102,39 +105,86 @@ std::vector<float> HnswIndex::DecodedStorage(ThreadPool& pool) const {
   return rows;
 }
 
+Status HnswIndex::CheckCapacity(size_t n) const {
+  if (ntotal() + n > static_cast<size_t>(INT32_MAX))
+    return InvalidArgumentError("{}: add: {} + {} vectors exceed the HNSW limit of {} nodes",
+                                Describe(), ntotal(), n, INT32_MAX);
+  return OkStatus();
+}
+
+Status HnswIndex::InsertIntoGraph(const hnsw::FloatSpace& space, size_t n, const ExecContext& ctx) {
+  const size_t old = ntotal();
+  {
+    std::vector<int> node_levels(n);
+    for (int& level : node_levels) {
+      const double uniform = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+      level = graph_.DrawLevel(uniform);
+    }
+    graph_.AppendNodes(node_levels);
+  }
+  hnsw::HnswBuildOptions options;
+  options.ef_construction = ef_construction();
+  options.build_codes = build_codes_;
+  options.locality_order = locality_order_;
+  Status status = hnsw::InsertNodes(graph_, old, space, d(), IsSimilarity(metric()), options, ctx);
+  if (!status.ok()) graph_.Truncate(old);
+  return status;
+}
+
 Status HnswIndex::Add(const float* x, size_t n, const ExecContext& ctx) {
   KILN_RETURN_IF_ERROR(CheckAddArgs(x, n));
   if (n == 0) return OkStatus();
-  const size_t old = ntotal();
-  if (old + n > static_cast<size_t>(INT32_MAX))
-    return InvalidArgumentError("{}: add: {} + {} vectors exceed the HNSW limit of {} nodes",
-                                Describe(), old, n, INT32_MAX);
+  KILN_RETURN_IF_ERROR(CheckCapacity(n));
   KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hnsw insert"));
+  const size_t old = ntotal();
   PreparedVectors prepared(x, n, d(), metric(), *ctx.pool);
-  std::vector<int> node_levels(n);
-  for (int& level : node_levels) {
-    const double uniform = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
-    level = graph_.DrawLevel(uniform);
-  }
   const std::vector<float> decoded = DecodedStorage(*ctx.pool);
   const float* old_rows = old == 0 ? nullptr
                           : decoded.empty()
                               ? static_cast<const FlatIndex&>(*storage_).vectors()
                               : decoded.data();
   hnsw::FloatSpace space(old_rows, old, prepared.data(), d(), IsSimilarity(metric()));
-  graph_.AppendNodes(node_levels);
-  hnsw::HnswBuildOptions options;
-  options.ef_construction = ef_construction();
-  options.build_codes = build_codes_;
-  Status status =
-      hnsw::InsertNodes(graph_, old, space, d(), IsSimilarity(metric()), options, ctx);
-  if (!status.ok()) {
-    graph_.Truncate(old);
-    return status;
-  }
+  KILN_RETURN_IF_ERROR(InsertIntoGraph(space, n, ctx));
   // The storage prepares (normalises) its own copy again; cheap next to the graph.
   ExecContext uncancellable{ctx.pool, nullptr, nullptr};
   return storage_->Add(x, n, uncancellable);
+}
+
+Status HnswIndex::AddOwned(const float* x, size_t n, const ReleaseRows& release,
+                           const ExecContext& ctx) {
+  if (ntotal() != 0 || dynamic_cast<FlatIndex*>(storage_.get()) == nullptr) {
+    Status status = Add(x, n, ctx);
+    release(0, n);
+    return status;
+  }
+  Status status = CheckAddArgs(x, n);
+  if (status.ok()) status = CheckCapacity(n);
+  if (status.ok()) status = ctx.CheckCancelled("hnsw insert");
+  if (!status.ok() || n == 0) {
+    release(0, n);
+    return status;
+  }
+  // The stored copy, filled block by block (prepared: unit norm for cosine)
+  // while the caller releases each block behind it.
+  std::vector<float> rows;
+  rows.reserve(n * d());
+  hnsw::AdviseHugePages(rows.data(), n * d() * sizeof(float));
+  for (size_t b = 0; b < n; b += kOwnedBlock) {
+    const size_t m = std::min(kOwnedBlock, n - b);
+    PreparedVectors block(x + b * d(), m, d(), metric(), *ctx.pool);
+    rows.insert(rows.end(), block.data(), block.data() + m * d());
+    release(b, b + m);
+  }
+  hnsw::FloatSpace space(rows.data(), n, nullptr, d(), IsSimilarity(metric()));
+  KILN_RETURN_IF_ERROR(InsertIntoGraph(space, n, ctx));
+  // The storage (and its norms) once the build's codes are freed.
+  auto stored = FlatIndex::FromVectors(d(), metric(), std::move(rows));
+  if (!stored.ok()) {
+    graph_.Truncate(0);
+    return stored.status();
+  }
+  storage_ = std::move(*stored);
+  return OkStatus();
 }
 
 Status HnswIndex::Search(const float* queries, size_t nq, size_t k, const SearchParams& params,

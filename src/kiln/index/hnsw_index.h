@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -21,6 +22,7 @@
 
 #include "kiln/index/flat_index.h"
 #include "kiln/index/hnsw/hnsw_graph.h"
+#include "kiln/index/hnsw/hnsw_space.h"
 #include "kiln/index/index.h"
 #include "kiln/index/sq_index.h"
 
@@ -62,6 +64,15 @@ class HnswIndex final : public Index {
   // Inserts the vectors into the graph (parallel over ctx.pool), then stores
   // them. Cancelled: the index is left as it was before the call.
   Status Add(const float* x, size_t n, const ExecContext& ctx) override;
+  // Add for a caller that gives its rows up: with flat storage and an empty
+  // index the rows are copied into the storage block by block, calling
+  // release(begin, end) after each block so that the caller returns their
+  // memory (Dataset::ReleaseRows), and the graph is built on the stored copy:
+  // the input and its copy are never both resident. Otherwise Add, then
+  // release(0, n). The rows are released whatever the outcome; on error or
+  // cancellation the index is left empty as it was.
+  using ReleaseRows = std::function<void(size_t begin, size_t end)>;
+  Status AddOwned(const float* x, size_t n, const ReleaseRows& release, const ExecContext& ctx);
   // ef = params.ef_search, or ef_search() when 0; at least k.
   Status Search(const float* queries, size_t nq, size_t k, const SearchParams& params,
                 float* distances, idx_t* labels, const ExecContext& ctx) const override;
@@ -75,6 +86,9 @@ class HnswIndex final : public Index {
   void set_ef_search(size_t ef) { graph_.ef_search = static_cast<int32_t>(ef); }
   // Build on 8-bit codes (default) or on floats throughout (hnsw/hnsw_build.h).
   void set_build_codes(bool on) { build_codes_ = on; }
+  // Large first builds on codes relabel the nodes in a locality order for
+  // the build (hnsw/hnsw_locality.h; default off).
+  void set_locality_order(bool on) { locality_order_ = on; }
   void set_walk(HnswWalk walk) { walk_ = walk; }
   HnswWalk walk() const { return walk_; }
   // Reseeds the level draws (before the first Add, for a reproducible build).
@@ -84,11 +98,17 @@ class HnswIndex final : public Index {
   HnswIndex(size_t d, Metric metric, HnswGraph graph, std::unique_ptr<Index> storage);
   // Float rows of the stored vectors (decoded for SQ storage; empty for flat).
   std::vector<float> DecodedStorage(ThreadPool& pool) const;
+  // Checks n more nodes fit (InvalidArgument otherwise).
+  Status CheckCapacity(size_t n) const;
+  // Draws levels for n new nodes and links them into the graph; space gives
+  // every node's prepared rows. On error the graph is truncated back.
+  Status InsertIntoGraph(const hnsw::FloatSpace& space, size_t n, const ExecContext& ctx);
 
   HnswGraph graph_;
   std::unique_ptr<Index> storage_;
   std::mt19937_64 rng_;
   bool build_codes_ = true;
+  bool locality_order_ = false;
   HnswWalk walk_ = HnswWalk::kFaiss;
 };
 

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
+#include <utility>
 #include <vector>
 
 #include "kiln/index/factory.h"
@@ -195,7 +197,7 @@ TEST(HnswIndexTest, SecondAddExtendsTheGraph) {
   ASSERT_TRUE(index.Add(x.data(), 1000, env.ctx).ok());
   ASSERT_TRUE(index.Add(x.data() + 1000 * d, n - 1000, env.ctx).ok());
   ASSERT_EQ(index.ntotal(), n);
-  ASSERT_TRUE(index.graph().Validate().ok());
+  ASSERT_TRUE(index.graph().Validate().ok()) << index.graph().Validate().ToString();
   EXPECT_EQ(ReachableAtLevel0(index.graph()), n);
   std::vector<float> ed(nq * k), dist(nq * k);
   std::vector<idx_t> el(nq * k), lab(nq * k);
@@ -219,7 +221,81 @@ TEST(HnswIndexTest, CancelledAddLeavesIndexUnchanged) {
   EXPECT_EQ(index.ntotal(), 500u);
   EXPECT_EQ(index.storage().ntotal(), 500u);
   EXPECT_EQ(index.graph().neighbors, before);
-  EXPECT_TRUE(index.graph().Validate().ok());
+  EXPECT_TRUE(index.graph().Validate().ok()) << index.graph().Validate().ToString();
+}
+
+// Records AddOwned's release calls; checks they tile [0, n) in order.
+struct ReleaseLog {
+  std::vector<std::pair<size_t, size_t>> calls;
+  HnswIndex::ReleaseRows fn() {
+    return [this](size_t b, size_t e) { calls.emplace_back(b, e); };
+  }
+  bool Tiles(size_t n) const {
+    size_t next = 0;
+    for (const auto& [b, e] : calls) {
+      if (b != next || e < b) return false;
+      next = e;
+    }
+    return next == n;
+  }
+};
+
+TEST(HnswIndexTest, AddOwnedBuildsTheSameIndexAsAdd) {
+  // More rows than one block of AddOwned's copy (16384), one thread.
+  const size_t n = 20000, d = 6;
+  const std::vector<float> x = ClusteredVectors(n, d, 30, 1.0f, 51);
+  for (Metric metric : {Metric::kL2, Metric::kCosine}) {
+    auto added = Build(x, d, metric, 6, 24, 1, 5);
+    TestEnv env(1);
+    HnswIndex owned(d, metric, 6, 5);
+    owned.set_ef_construction(24);
+    ReleaseLog log;
+    const Status st = owned.AddOwned(x.data(), n, log.fn(), env.ctx);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    EXPECT_GT(log.calls.size(), 1u);
+    EXPECT_TRUE(log.Tiles(n));
+    EXPECT_EQ(owned.graph().levels, added->graph().levels) << MetricName(metric);
+    EXPECT_EQ(owned.graph().neighbors, added->graph().neighbors) << MetricName(metric);
+    EXPECT_EQ(owned.graph().entry_point, added->graph().entry_point);
+    const auto& a = static_cast<const FlatIndex&>(owned.storage());
+    const auto& b = static_cast<const FlatIndex&>(added->storage());
+    ASSERT_EQ(a.ntotal(), n);
+    EXPECT_TRUE(std::equal(a.vectors(), a.vectors() + n * d, b.vectors())) << MetricName(metric);
+    EXPECT_EQ(a.norms(), b.norms());
+  }
+}
+
+TEST(HnswIndexTest, AddOwnedCancelledLeavesIndexEmptyAndReleasesRows) {
+  const size_t n = 1000, d = 8;
+  const std::vector<float> x = ClusteredVectors(n, d, 10, 1.0f, 61);
+  TestEnv env;
+  HnswIndex index(d, Metric::kL2, 8);
+  env.cancel.Cancel();
+  ReleaseLog log;
+  EXPECT_EQ(index.AddOwned(x.data(), n, log.fn(), env.ctx).code(), StatusCode::kCancelled);
+  EXPECT_TRUE(log.Tiles(n));
+  EXPECT_EQ(index.ntotal(), 0u);
+  EXPECT_EQ(index.storage().ntotal(), 0u);
+}
+
+TEST(HnswIndexTest, AddOwnedAfterAddOrOnSqStorageAddsAndReleasesAll) {
+  const size_t n = 1000, d = 8;
+  const std::vector<float> x = ClusteredVectors(n, d, 10, 1.0f, 71);
+  TestEnv env;
+  HnswIndex flat(d, Metric::kL2, 8);
+  ASSERT_TRUE(flat.Add(x.data(), 400, env.ctx).ok());
+  ReleaseLog log;
+  ASSERT_TRUE(flat.AddOwned(x.data() + 400 * d, n - 400, log.fn(), env.ctx).ok());
+  EXPECT_EQ(log.calls, (std::vector<std::pair<size_t, size_t>>{{0, n - 400}}));
+  EXPECT_EQ(flat.ntotal(), n);
+  EXPECT_EQ(flat.storage().ntotal(), n);
+  HnswIndex sq(d, Metric::kL2, 8, quant::SqType::k8bit);
+  ASSERT_TRUE(sq.Train(x.data(), n, env.ctx).ok());
+  ReleaseLog sq_log;
+  ASSERT_TRUE(sq.AddOwned(x.data(), n, sq_log.fn(), env.ctx).ok());
+  EXPECT_TRUE(sq_log.Tiles(n));
+  EXPECT_EQ(sq.storage().ntotal(), n);
+  EXPECT_TRUE(sq.graph().Validate().ok());
 }
 
 TEST(HnswIndexTest, EmptyIndexAndSmallK) {

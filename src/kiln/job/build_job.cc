@@ -178,7 +178,16 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
 
   // Add.
   t = std::chrono::steady_clock::now();
-  if (data.has_ids()) {
+  if (auto* hnsw = dynamic_cast<index::HnswIndex*>(built.get())) {
+    // HNSW-Flat stores the vectors itself: hand the rows over instead of
+    // keeping the input and the stored copy both in memory.
+    const auto release = [&data](size_t begin, size_t end) { data.ReleaseRows(begin, end); };
+    KILN_RETURN_IF_ERROR(hnsw->AddOwned(data.data(), data.n(), release, ctx));
+    if (data.has_ids()) {
+      KILN_ASSIGN_OR_RETURN(built, index::IdMapIndex::FromParts(std::move(built), data.ids()));
+    }
+    data = Dataset();
+  } else if (data.has_ids()) {
     auto* mapped = dynamic_cast<index::IdMapIndex*>(built.get());
     if (mapped == nullptr) {
       built = std::make_unique<index::IdMapIndex>(std::move(built));

@@ -7,6 +7,8 @@
 
 #include "kiln/index/hnsw/hamming_space.h"
 #include "kiln/index/hnsw/hnsw_codes.h"
+#include "kiln/index/hnsw/hnsw_locality.h"
+#include "kiln/index/hnsw/hnsw_memory.h"
 #include "kiln/index/hnsw/hnsw_search.h"
 
 namespace kiln::index::hnsw {
@@ -43,16 +45,16 @@ void SelectNeighbors(const Space& space, const std::vector<Neighbor>& sorted, si
 }
 
 // Space: the build distances (CodeSpace or FloatSpace). exact: float rows
-// to re-rank each level's candidates with before choosing neighbours (null
-// when the build distances are exact).
-template <class Space>
+// (FloatSpace or PermutedRows) to re-rank each level's candidates with
+// before choosing neighbours (null when the build distances are exact).
+template <class Space, class Exact>
 class Builder {
  public:
-  Builder(HnswGraph& g, const Space& space, const FloatSpace* exact, size_t ef_construction)
+  Builder(HnswGraph& g, const Space& space, const Exact* exact, size_t ef_construction)
       : g_(g), space_(space), exact_(exact), ef_(ef_construction), locks_(g.ntotal()) {}
 
   // space and exact: this worker's copies.
-  void Insert(int32_t q, HnswScratch& s, Space& space, FloatSpace* exact);
+  void Insert(int32_t q, HnswScratch& s, Space& space, Exact* exact);
 
  private:
   // Adds q to node's links at level, re-pruning a full list.
@@ -69,14 +71,14 @@ class Builder {
 
   HnswGraph& g_;
   const Space& space_;
-  const FloatSpace* exact_;
+  const Exact* exact_;
   size_t ef_;
   NodeLocks locks_;
   std::mutex entry_mu_;  // guards g_.entry_point and g_.max_level
 };
 
-template <class Space>
-void Builder<Space>::Insert(int32_t q, HnswScratch& s, Space& space, FloatSpace* exact) {
+template <class Space, class Exact>
+void Builder<Space, Exact>::Insert(int32_t q, HnswScratch& s, Space& space, Exact* exact) {
   const int level = g_.levels[static_cast<size_t>(q)] - 1;
   std::unique_lock<std::mutex> entry_lock(entry_mu_);
   const int32_t ep = g_.entry_point;
@@ -125,8 +127,8 @@ void Builder<Space>::Insert(int32_t q, HnswScratch& s, Space& space, FloatSpace*
   }
 }
 
-template <class Space>
-void Builder<Space>::AddLink(int32_t node, int32_t q, float d, int level, std::vector<Neighbor>& cand,
+template <class Space, class Exact>
+void Builder<Space, Exact>::AddLink(int32_t node, int32_t q, float d, int level, std::vector<Neighbor>& cand,
                       std::vector<Neighbor>& kept) {
   const NodeLock lock(&locks_, node);
   const size_t b = g_.begin(static_cast<size_t>(node), level);
@@ -196,10 +198,15 @@ size_t RepairReachability(HnswGraph& g) {
     }
     if (!linked && full_parent < 0) {
       // u has no reachable out-neighbour: link it from the entry point's
-      // level-0 list (replacing the last link if full).
+      // level-0 list (its first free slot, or in place of its last link).
       full_parent = g.entry_point;
     }
-    if (!linked) g.neighbors[g.end(static_cast<size_t>(full_parent), 0) - 1] = static_cast<int32_t>(u);
+    if (!linked) {
+      const auto p = static_cast<size_t>(full_parent);
+      size_t t = g.begin(p, 0);
+      while (t + 1 < g.end(p, 0) && g.neighbors[t] >= 0) ++t;
+      g.neighbors[t] = static_cast<int32_t>(u);
+    }
     MarkReachable(g, static_cast<int32_t>(u), seen, todo);
     ++repaired;
   }
@@ -208,20 +215,26 @@ size_t RepairReachability(HnswGraph& g) {
 
 namespace {
 
-template <class Space>
-Status InsertWith(HnswGraph& graph, size_t first, const Space& space, const FloatSpace* exact,
-                  size_t ef_construction, const ExecContext& ctx) {
+// Inserts nodes [first, n) in id order, or in the order insert_order[first..n)
+// gives (node ids) when it is not null.
+template <class Space, class Exact>
+Status InsertWith(HnswGraph& graph, size_t first, const Space& space, const Exact* exact,
+                  size_t ef_construction, const ExecContext& ctx,
+                  const int32_t* insert_order = nullptr) {
   const size_t n = graph.ntotal();
-  Builder<Space> builder(graph, space, exact, std::max<size_t>(ef_construction, 1));
+  Builder<Space, Exact> builder(graph, space, exact, std::max<size_t>(ef_construction, 1));
   ThreadPool& pool = *ctx.pool;
   const auto nt = static_cast<size_t>(pool.num_threads());
   std::vector<HnswScratch> scratch(nt);
   std::vector<Space> spaces(nt, space);
-  std::vector<FloatSpace> exacts;
+  std::vector<Exact> exacts;
   if (exact != nullptr) exacts.assign(nt, *exact);
   auto exact_of = [&](size_t w) { return exacts.empty() ? nullptr : &exacts[w]; };
+  auto node = [&](size_t i) {
+    return insert_order != nullptr ? insert_order[i] : static_cast<int32_t>(i);
+  };
   // The first node alone, so that every parallel insert finds an entry point.
-  builder.Insert(static_cast<int32_t>(first), scratch[0], spaces[0], exact_of(0));
+  builder.Insert(node(first), scratch[0], spaces[0], exact_of(0));
   std::atomic<size_t> done{1};
   std::atomic<bool> cancelled{false};
   const size_t total = n - first;
@@ -232,10 +245,62 @@ Status InsertWith(HnswGraph& graph, size_t first, const Space& space, const Floa
     }
     const auto w = static_cast<size_t>(worker);
     for (size_t i = b; i < e; ++i)
-      builder.Insert(static_cast<int32_t>(first + 1 + i), scratch[w], spaces[w], exact_of(w));
+      builder.Insert(node(first + 1 + i), scratch[w], spaces[w], exact_of(w));
     ctx.Report("hnsw insert", done.fetch_add(e - b) + (e - b), total);
   });
   if (cancelled.load() || ctx.cancelled()) return CancelledError("cancelled during hnsw insert");
+  return OkStatus();
+}
+
+// Copies built (on build ids, order[b] = input id of b) into graph, whose
+// levels and offsets are already those of the input ids.
+void MapToInputIds(const HnswGraph& built, const std::vector<int32_t>& order,
+                   const std::vector<int32_t>& build_id, HnswGraph& graph) {
+  const size_t n = graph.ntotal();
+  graph.neighbors.clear();
+  graph.neighbors.shrink_to_fit();
+  graph.neighbors.reserve(graph.offsets.back());
+  AdviseHugePages(graph.neighbors.data(), graph.offsets.back() * sizeof(int32_t));
+  graph.neighbors.resize(graph.offsets.back(), -1);
+  for (size_t a = 0; a < n; ++a) {
+    const auto b = static_cast<size_t>(build_id[a]);
+    const size_t from = built.begin(b, 0), to = graph.begin(a, 0);
+    const size_t slots = graph.offsets[a + 1] - graph.offsets[a];
+    for (size_t s = 0; s < slots; ++s) {
+      const int32_t v = built.neighbors[from + s];
+      graph.neighbors[to + s] = v < 0 ? -1 : order[static_cast<size_t>(v)];
+    }
+  }
+  graph.entry_point = order[static_cast<size_t>(built.entry_point)];
+  graph.max_level = built.max_level;
+}
+
+// InsertNodes for a graph of new nodes only, on build codes in locality
+// order (hnsw_locality.h); nodes are inserted in input order.
+Status InsertInLocalityOrder(HnswGraph& graph, const FloatSpace& rows, size_t d, bool inner_product,
+                             const HnswBuildOptions& options, const ExecContext& ctx) {
+  const size_t n = graph.ntotal();
+  KILN_ASSIGN_OR_RETURN(const std::vector<int32_t> order, LocalityOrder(rows, n, d, ctx));
+  std::vector<int32_t> build_id(n);
+  for (size_t b = 0; b < n; ++b) build_id[static_cast<size_t>(order[b])] = static_cast<int32_t>(b);
+  // The input-id slots are allocated again once the build ones are done.
+  graph.neighbors.clear();
+  graph.neighbors.shrink_to_fit();
+  HnswGraph built(graph.M());
+  {
+    std::vector<int> levels(n);
+    for (size_t b = 0; b < n; ++b) levels[b] = graph.levels[static_cast<size_t>(order[b])] - 1;
+    built.AppendNodes(levels);
+  }
+  {
+    const BuildCodes codes(rows, n, d, inner_product, *ctx.pool, order.data());
+    const PermutedRows exact(rows, order.data());
+    KILN_RETURN_IF_ERROR(InsertWith(built, 0, CodeSpace(codes), codes.exact() ? nullptr : &exact,
+                                    options.ef_construction, ctx, build_id.data()));
+  }
+  for (int round = 0; round < 16 && RepairReachability(built) > 0; ++round) {
+  }
+  MapToInputIds(built, order, build_id, graph);
   return OkStatus();
 }
 
@@ -245,6 +310,10 @@ Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_
                    bool inner_product, const HnswBuildOptions& options, const ExecContext& ctx) {
   const size_t n = graph.ntotal();
   if (first >= n) return OkStatus();
+  if (options.build_codes && options.locality_order && first == 0 && n >= options.min_locality_nodes) {
+    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hnsw insert"));
+    return InsertInLocalityOrder(graph, rows, d, inner_product, options, ctx);
+  }
   if (options.build_codes) {
     KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hnsw insert"));
     const BuildCodes codes(rows, n, d, inner_product, *ctx.pool);
@@ -252,7 +321,8 @@ Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_
     KILN_RETURN_IF_ERROR(
         InsertWith(graph, first, CodeSpace(codes), exact, options.ef_construction, ctx));
   } else {
-    KILN_RETURN_IF_ERROR(InsertWith(graph, first, rows, nullptr, options.ef_construction, ctx));
+    KILN_RETURN_IF_ERROR(InsertWith(graph, first, rows, static_cast<const FloatSpace*>(nullptr),
+                                    options.ef_construction, ctx));
   }
   // A replaced link can strand another node; a few rounds settle it.
   for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "kiln/index/hnsw/hnsw_memory.h"
+
 namespace kiln::index::hnsw {
 namespace {
 
@@ -39,9 +41,11 @@ const U8Kernels& U8KernelsFor(simd::SimdLevel level, size_t d) {
 }
 
 BuildCodes::BuildCodes(const FloatSpace& rows, size_t n, size_t d, bool inner_product,
-                       ThreadPool& pool)
+                       ThreadPool& pool, const int32_t* order)
     : d_(d), inner_product_(inner_product), kernels_(&U8KernelsFor(simd::ActiveSimdLevel(), d)) {
-  auto row = [&](size_t i) { return rows.Row(static_cast<int32_t>(i)); };
+  auto row = [&](size_t i) {
+    return rows.Row(order != nullptr ? order[i] : static_cast<int32_t>(i));
+  };
   // Per-component minimum and maximum (per worker, then merged).
   const auto nt = static_cast<size_t>(pool.num_threads());
   std::vector<float> lo(nt * d, std::numeric_limits<float>::infinity());
@@ -73,7 +77,8 @@ BuildCodes::BuildCodes(const FloatSpace& rows, size_t n, size_t d, bool inner_pr
   if (range > 0 && range <= 255.0f && range == std::floor(range)) scale_ = 1.0f;
   scale2_ = scale_ * scale_;
   for (float o : offset_) offset_sq_ += o * o;
-  codes_.resize(n * d);
+  codes_.Resize(n * d);
+  AdviseHugePages(codes_.data(), n * d);
   if (inner_product_) term_.resize(n);
   std::atomic<bool> exact{true};
   const float inv = 1.0f / scale_;

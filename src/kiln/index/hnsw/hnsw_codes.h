@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kiln/base/aligned_buffer.h"
 #include "kiln/base/thread_pool.h"
 #include "kiln/index/hnsw/hnsw_space.h"
 #include "kiln/simd/simd_level.h"
@@ -37,8 +38,10 @@ const U8Kernels& U8KernelsAvx512();
 
 class BuildCodes {
  public:
-  // Encodes rows [0, n_first) of `first` then [0, n - n_first) of `second`.
-  BuildCodes(const FloatSpace& rows, size_t n, size_t d, bool inner_product, ThreadPool& pool);
+  // Encodes rows [0, n) (code i = rows.Row(i)), or with an order the rows
+  // rows.Row(order[i]) (code i is node i of a graph on those ids).
+  BuildCodes(const FloatSpace& rows, size_t n, size_t d, bool inner_product, ThreadPool& pool,
+             const int32_t* order = nullptr);
 
   const uint8_t* code(int32_t id) const { return codes_.data() + static_cast<size_t>(id) * d_; }
   // True when decoding gives back every input value exactly.
@@ -59,7 +62,7 @@ class BuildCodes {
   float scale_ = 1, scale2_ = 1, offset_sq_ = 0;
   std::vector<float> offset_;
   std::vector<float> term_;  // t(c) per node (inner product only)
-  std::vector<uint8_t> codes_;
+  AlignedBuffer<uint8_t> codes_;  // n·d, written once (huge pages advised first)
   const U8Kernels* kernels_;
 };
 

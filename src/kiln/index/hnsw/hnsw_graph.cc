@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "kiln/index/hnsw/hnsw_memory.h"
+
 namespace kiln::index {
 
 HnswGraph::HnswGraph(size_t M) {
@@ -37,6 +39,11 @@ void HnswGraph::AppendNodes(const std::vector<int>& node_levels) {
   for (int level : node_levels) {
     levels.push_back(level + 1);
     offsets.push_back(offsets.back() + static_cast<uint64_t>(cum_nneighbor_per_level[level + 1]));
+  }
+  if (neighbors.empty()) {
+    // A first fill: one exact allocation, on huge pages where available.
+    neighbors.reserve(offsets.back());
+    hnsw::AdviseHugePages(neighbors.data(), offsets.back() * sizeof(int32_t));
   }
   neighbors.resize(offsets.back(), -1);
 }

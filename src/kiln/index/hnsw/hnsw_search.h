@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kiln/index/hnsw/hnsw_graph.h"
+#include "kiln/index/hnsw/hnsw_memory.h"
 
 namespace kiln::index::hnsw {
 
@@ -76,7 +77,11 @@ class HnswScratch {
  public:
   // Starts a new walk over a graph of n nodes (O(1) except every 65535 walks).
   void NewWalk(size_t n) {
-    if (visited_.size() < n) visited_.resize(n, 0);
+    if (visited_.size() < n) {
+      visited_.reserve(n);
+      AdviseHugePages(visited_.data(), n * sizeof(uint16_t));
+      visited_.resize(n, 0);
+    }
     if (++epoch_ == 0) {
       std::fill(visited_.begin(), visited_.end(), 0);
       epoch_ = 1;

@@ -35,14 +35,14 @@ class FloatSpace {
     }
   }
   float Between(int32_t a, int32_t b) const { return Distance(Row(a), Row(b)); }
-
- private:
+  // Prefetches a row's first KiB.
   void Prefetch(const float* row) const {
     const char* p = reinterpret_cast<const char*>(row);
     const size_t bytes = d_ * sizeof(float);
     for (size_t off = 0; off < bytes && off < 1024; off += 64) __builtin_prefetch(p + off);
   }
 
+ private:
   const float* first_;
   const float* second_;
   size_t n_first_;
