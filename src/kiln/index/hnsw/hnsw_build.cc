@@ -337,7 +337,8 @@ namespace kiln::index::hnsw {
 Status InsertBinaryNodes(HnswGraph& graph, size_t first, const HammingSpace& codes,
                          size_t ef_construction, const ExecContext& ctx) {
   if (first >= graph.ntotal()) return OkStatus();
-  KILN_RETURN_IF_ERROR(InsertWith(graph, first, codes, nullptr, ef_construction, ctx));
+  KILN_RETURN_IF_ERROR(
+      InsertWith(graph, first, codes, static_cast<const HammingSpace*>(nullptr), ef_construction, ctx));
   for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
   }
   return OkStatus();
