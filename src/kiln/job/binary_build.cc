@@ -101,17 +101,16 @@ StatusOr<BuildReport> RunBinaryHnswBuild(const BuildRequest& request, const Exec
   const fs::path dir(request.output_dir);
   fs::remove(dir / "_SUCCESS", ec);
   report.index_path = IndexPathInDir(request.output_dir);
-  {
-    KILN_ASSIGN_OR_RETURN(auto sink, AtomicFileSink::Create(report.index_path));
-    KILN_RETURN_IF_ERROR(format::WriteFaissBinaryIndex(built, *sink, request.skip_stored_vectors));
-    report.index_bytes = sink->position();
-    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("write"));
-    KILN_RETURN_IF_ERROR(sink->Publish());
-  }
+  KILN_ASSIGN_OR_RETURN(report.index_bytes,
+                        WriteIndexFile(
+                            report.index_path,
+                            [&](ByteSink& sink) {
+                              return format::WriteFaissBinaryIndex(built, sink, request.skip_stored_vectors);
+                            },
+                            ctx));
   report.write_seconds = SecondsSince(t);
   report.total_seconds = SecondsSince(start);
-  KILN_RETURN_IF_ERROR(WriteFileAtomically((dir / "kiln.json").string(), Manifest(request, built, report)));
-  KILN_RETURN_IF_ERROR(WriteFileAtomically((dir / "_SUCCESS").string(), ""));
+  KILN_RETURN_IF_ERROR(FinishBuildDir(request.output_dir, Manifest(request, built, report)));
   ctx.Report("write", 1, 1);
   return report;
 }

@@ -93,6 +93,21 @@ Status ApplyEfOverrides(const BuildRequest& request, index::IndexSpec& spec) {
 
 std::string IndexPathInDir(const std::string& dir) { return (fs::path(dir) / "faiss.index").string(); }
 
+StatusOr<uint64_t> WriteIndexFile(const std::string& path, const std::function<Status(ByteSink&)>& write,
+                                  const ExecContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(auto sink, AtomicFileSink::Create(path));
+  KILN_RETURN_IF_ERROR(write(*sink));
+  const uint64_t bytes = sink->position();
+  KILN_RETURN_IF_ERROR(ctx.CheckCancelled("write"));
+  KILN_RETURN_IF_ERROR(sink->Publish());
+  return bytes;
+}
+
+Status FinishBuildDir(const std::string& dir, const std::string& manifest) {
+  KILN_RETURN_IF_ERROR(WriteFileAtomically((fs::path(dir) / "kiln.json").string(), manifest));
+  return WriteFileAtomically((fs::path(dir) / "_SUCCESS").string(), "");
+}
+
 bool IsAutoRequest(const BuildRequest& request) {
   std::string upper = request.index_type;
   for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
@@ -211,17 +226,15 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
     KILN_ASSIGN_OR_RETURN(report.index_bytes, request.write_index(*built));
   } else {
     report.index_path = IndexPathInDir(request.output_dir);
-    KILN_ASSIGN_OR_RETURN(auto sink, AtomicFileSink::Create(report.index_path));
-    KILN_RETURN_IF_ERROR(request.skip_stored_vectors ? format::WriteFaissIndexSkipStorage(*built, *sink)
-                                                     : format::WriteFaissIndex(*built, *sink));
-    report.index_bytes = sink->position();
-    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("write"));
-    KILN_RETURN_IF_ERROR(sink->Publish());
+    const auto write = [&](ByteSink& sink) {
+      return request.skip_stored_vectors ? format::WriteFaissIndexSkipStorage(*built, sink)
+                                         : format::WriteFaissIndex(*built, sink);
+    };
+    KILN_ASSIGN_OR_RETURN(report.index_bytes, WriteIndexFile(report.index_path, write, ctx));
   }
   report.write_seconds = SecondsSince(t);
   report.total_seconds = SecondsSince(start);
-  KILN_RETURN_IF_ERROR(WriteFileAtomically((dir / "kiln.json").string(), ManifestJson(request, spec, report)));
-  KILN_RETURN_IF_ERROR(WriteFileAtomically((dir / "_SUCCESS").string(), ""));
+  KILN_RETURN_IF_ERROR(FinishBuildDir(request.output_dir, ManifestJson(request, spec, report)));
   ctx.Report("write", 1, 1);
   return report;
 }

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "kiln/base/byte_sink.h"
 #include "kiln/base/exec_context.h"
 #include "kiln/base/types.h"
 #include "kiln/dataset/vector_reader.h"
@@ -85,5 +86,13 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
 
 // Path of the index file inside a build output directory.
 std::string IndexPathInDir(const std::string& dir);
+
+// Writes an index file through `write` under a temporary name, renamed to
+// `path` once complete and not cancelled; returns its size in bytes.
+StatusOr<uint64_t> WriteIndexFile(const std::string& path, const std::function<Status(ByteSink&)>& write,
+                                  const ExecContext& ctx);
+
+// Ends a build directory: kiln.json, then the _SUCCESS marker last.
+Status FinishBuildDir(const std::string& dir, const std::string& manifest);
 
 }  // namespace kiln::job
