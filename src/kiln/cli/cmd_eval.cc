@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "kiln/base/stopwatch.h"
 #include "kiln/cli/cli_context.h"
 #include "kiln/cli/commands.h"
 #include "kiln/dataset/vector_reader.h"
@@ -82,7 +83,7 @@ int RunEvalCommand(const EvalFlags& flags, const GlobalOptions& global) {
   auto t0 = std::chrono::steady_clock::now();
   Status s = linalg::ExactKnn(queries->data(), nq, base->data(), base->n(), base->d(), metric, k, nullptr,
                               truth_dist.data(), truth.data(), run.ctx());
-  double exact_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double exact_seconds = SecondsSince(t0);
   if (!s.ok()) return ReportError("eval", s, false);
   if (!ids.empty())
     for (auto& t : truth) t = t < 0 ? t : ids[static_cast<size_t>(t)];
@@ -107,7 +108,7 @@ int RunEvalCommand(const EvalFlags& flags, const GlobalOptions& global) {
       params.nprobe = setting;
     t0 = std::chrono::steady_clock::now();
     s = idx.Search(queries->data(), nq, k, params, dist.data(), found.data(), run.ctx());
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double seconds = SecondsSince(t0);
     if (!s.ok()) return ReportError("eval", s, false);
     last_recall = RecallAtK(truth, found, nq, k);
     fmt::print("{:>8} {:>10.4f} {:>12.0f}\n", setting, last_recall, nq / std::max(seconds, 1e-9));

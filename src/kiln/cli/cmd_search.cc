@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "kiln/base/stopwatch.h"
 #include "kiln/cli/cli_context.h"
 #include "kiln/cli/commands.h"
 #include "kiln/dataset/vector_reader.h"
@@ -53,7 +54,7 @@ int RunSearchCommand(const SearchFlags& flags, const GlobalOptions& global) {
   params.ef_search = flags.ef;
   auto t0 = std::chrono::steady_clock::now();
   Status s = idx.Search(queries->data(), nq, flags.k, params, distances.data(), labels.data(), run.ctx());
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double seconds = SecondsSince(t0);
   run.progress().Finish();
   if (!s.ok()) return ReportError("search", s, false);
   static_assert(sizeof(idx_t) == sizeof(int64_t));

@@ -100,9 +100,9 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
   std::vector<float> dist2(m);  // exact squared distance to the assigned centroid
   std::vector<float> norms(k), drift(k), previous(k * d), half_gap(k);
   internal::ClusterSums sums;
-  std::vector<idx_t> sums_assign;  // the assignment `sums` describes
+  std::vector<idx_t> previous_assign;  // the last update's assignment, which `sums` describes
+  bool split_last = false;             // that update split an empty cluster
   std::vector<uint32_t> rows;
-  std::vector<idx_t> last_assign;
 
   for (int iter = 0; iter < params.niter; ++iter) {
     KILN_RETURN_IF_ERROR(ctx.CheckCancelled("k-means"));
@@ -136,7 +136,7 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
 
     // Stable assignment (and no split last time): centroids cannot move, so
     // the remaining iterations would reproduce this exact state.
-    const bool stable = iter > 0 && last_assign == b.assign;
+    const bool stable = iter > 0 && !split_last && previous_assign == b.assign;
     const bool last = stable || iter + 1 == params.niter;
     bool any_empty = false;
     if (!last) {
@@ -164,7 +164,6 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
     }
     ctx.Report("k-means", static_cast<uint64_t>(iter + 1), static_cast<uint64_t>(params.niter));
     if (stable) break;
-    last_assign = b.assign;
 
     // Update step.
     std::memcpy(previous.data(), centroids, k * d * sizeof(float));
@@ -172,18 +171,18 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
     // iterations); from scratch otherwise.
     const bool incremental = iter > 0 && [&] {
       size_t moved = 0;
-      for (size_t i = 0; i < m; ++i) moved += sums_assign[i] != b.assign[i];
+      for (size_t i = 0; i < m; ++i) moved += previous_assign[i] != b.assign[i];
       return 4 * moved <= m;
     }();
     if (incremental)
-      internal::MoveClusterSums(xs, m, d, sums_assign.data(), b.assign.data(), sums);
+      internal::MoveClusterSums(xs, m, d, previous_assign.data(), b.assign.data(), sums);
     else
       internal::ComputeClusterSums(xs, m, d, k, b.assign.data(), sums, pool);
-    sums_assign = b.assign;
-    size_t splits = internal::CentroidsFromSums(sums, m, d, k, b.assign.data(), dist2.data(), centroids);
+    previous_assign = b.assign;
+    const size_t splits = internal::CentroidsFromSums(sums, m, d, k, b.assign.data(), dist2.data(), centroids);
     result.empty_cluster_splits += splits;
     if (params.spherical) linalg::NormalizeRows(centroids, k, d, pool);
-    if (splits > 0) last_assign.clear();
+    split_last = splits > 0;
 
     // Move the bounds by how far each centroid travelled.
     float max1 = 0, max2 = 0;

@@ -7,16 +7,13 @@
 
 #include "kiln/base/byte_sink.h"
 #include "kiln/base/mapped_file.h"
+#include "kiln/base/stopwatch.h"
 #include "kiln/format/faiss/faiss_hnsw_variants.h"
 #include "kiln/index/binary_hnsw_index.h"
 
 namespace kiln::job {
 namespace fs = std::filesystem;
 namespace {
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 std::string Manifest(const BuildRequest& request, const index::BinaryHnswIndex& built, const BuildReport& report) {
   nlohmann::ordered_json j;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kiln/base/byte_sink.h"
+#include "kiln/base/stopwatch.h"
 #include "kiln/cluster/sampling.h"
 #include "kiln/format/faiss/faiss_hnsw_variants.h"
 #include "kiln/format/faiss/faiss_writer.h"
@@ -19,10 +20,6 @@
 namespace kiln::job {
 namespace fs = std::filesystem;
 namespace {
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // The output directory must exist (or be creatable) and be writable.
 Status PrepareOutputDir(const std::string& dir) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "kiln/base/stopwatch.h"
 #include "kiln/dataset/vector_reader.h"
 #include "kiln/partition/validate.h"
 
@@ -19,7 +20,7 @@ StatusOr<LoadJobResult> RunLoad(const LoadJobOptions& o, const ExecContext& ctx)
   LoadJobResult result;
   result.n_input = x.n();
   KILN_ASSIGN_OR_RETURN(result.load, storage::pg::LoadEmbeddings(conn, o.table, x, ids, o.load, ctx));
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  result.seconds = SecondsSince(t0);
   return result;
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <limits>
 
+#include "kiln/base/stopwatch.h"
 #include "kiln/dataset/vector_writer.h"
 #include "kiln/partition/validate.h"
 #include "kiln/storage/postgres/pg_connection.h"
@@ -39,7 +40,7 @@ StatusOr<storage::TransferStats> ExportPostgresColumn(const std::string& url, co
   KILN_RETURN_IF_ERROR(WriteNpy(path, rows.vectors.data(), rows.vectors.n(), rows.vectors.d()));
   storage::TransferStats stats;
   stats.bytes = rows.vectors.n() * rows.vectors.d() * sizeof(float);
-  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats.seconds = SecondsSince(start);
   return stats;
 }
 

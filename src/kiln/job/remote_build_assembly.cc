@@ -8,6 +8,7 @@
 
 #include "kiln/base/byte_sink.h"
 #include "kiln/base/mapped_file.h"
+#include "kiln/base/stopwatch.h"
 #include "kiln/format/faiss/faiss_writer.h"
 
 namespace kiln::job {
@@ -18,10 +19,6 @@ namespace {
 // copied vectors, then the tail. S3 assembles parts by number; gaps are allowed.
 constexpr int kFirstVectorPart = 1001;
 constexpr uint64_t kMaxHeadPart = 4ull << 30;  // S3 allows 5 GiB
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // Collects a serialization in memory, except for one Append that is exactly
 // `payload` (same size, same bytes), which is only counted.

@@ -5,6 +5,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "kiln/base/stopwatch.h"
 #include "kiln/dataset/vector_reader.h"
 #include "kiln/job/load_index.h"
 #include "kiln/linalg/knn.h"
@@ -55,7 +56,7 @@ StatusOr<RecallReport> EvaluateSelfRecall(const std::string& index_path, const B
   index::SearchParams params;
   params.nprobe = nprobe;
   KILN_RETURN_IF_ERROR(loaded.index->Search(queries.data(), nq, k, params, distances.data(), found.data(), ctx));
-  report.search_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.search_seconds = SecondsSince(start);
 
   size_t hits = 0;
   for (size_t q = 0; q < nq; ++q) {

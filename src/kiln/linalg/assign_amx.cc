@@ -175,8 +175,8 @@ struct TopCandidates {
   }
 };
 
-// Loads 16 points' lane-wise states (16 values each, `first` the first
-// point) transposed: r[l] holds lane l of every point.
+// Loads 16 consecutive points' lane-wise states (16 values each),
+// transposed: r[l] holds lane l of every point.
 inline void LoadTransposed(const float* state, __m512 r[kLanes]) {
   for (size_t p = 0; p < kLanes; ++p) r[p] = _mm512_load_ps(state + p * kLanes);
   Transpose16(r);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kiln/base/byte_sink.h"
+#include "kiln/base/stopwatch.h"
 
 namespace kiln::storage {
 namespace fs = std::filesystem;
@@ -39,7 +40,7 @@ StatusOr<TransferStats> CopyFileAtomically(const std::string& src, const std::st
   std::fclose(in);
   KILN_RETURN_IF_ERROR(status);
   KILN_RETURN_IF_ERROR(sink->Publish());
-  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats.seconds = SecondsSince(start);
   return stats;
 }
 

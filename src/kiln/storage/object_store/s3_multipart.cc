@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include "kiln/base/stopwatch.h"
 #include "kiln/storage/object_store/s3_http.h"
 #include "kiln/storage/object_store/s3_object_store.h"
 
@@ -199,14 +200,14 @@ Status MultipartUpload::Complete() {
     return UnavailableError("S3 CompleteMultipartUpload {}: {}", object_.ToString("s3"), done.body);
   std::lock_guard lock(mu_);
   finished_ = true;
-  stats_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  stats_.seconds = SecondsSince(start_);
   return OkStatus();
 }
 
 TransferStats MultipartUpload::stats() const {
   std::lock_guard lock(mu_);
   TransferStats out = stats_;
-  if (!finished_) out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (!finished_) out.seconds = SecondsSince(start_);
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "kiln/base/stopwatch.h"
 #include "kiln/storage/object_store/s3_download.h"
 #include "kiln/storage/object_store/s3_http.h"
 #include "kiln/storage/object_store/s3_multipart.h"
@@ -14,10 +15,6 @@
 namespace kiln::storage {
 namespace fs = std::filesystem;
 namespace {
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // The MD5 an ETag names for single-part objects ("\"<32 hex>\""); empty for
 // multipart ETags ("...-N"), which are not a digest of the bytes.
