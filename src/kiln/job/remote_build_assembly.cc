@@ -136,7 +136,9 @@ StatusOr<storage::TransferStats> IndexAssembly::Finish(const std::string& work_d
     return InternalError("{}: assembled {} sent + {} copied bytes, the index has {}", uri, stats.bytes,
                          stats.copied_bytes, index_bytes_);
   if (cancel != nullptr && cancel->IsCancelled()) return CancelledError("cancelled before publishing {}", uri);
+  const auto commit_start = std::chrono::steady_clock::now();
   KILN_RETURN_IF_ERROR(assembly_->Complete());
+  stats.commit_seconds = SecondsSince(commit_start);
   stats.seconds = SecondsSince(start);
   return stats;
 }

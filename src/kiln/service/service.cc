@@ -213,6 +213,7 @@ void KilnService::RunJob(JobRecord& job, const ExecContext& ctx) {
   report["seconds"] = {{"download", r.download.seconds}, {"read", r.report.read_seconds},
                        {"train", r.report.train_seconds}, {"add", r.report.add_seconds},
                        {"write", r.report.write_seconds}, {"upload", r.upload.seconds},
+                       {"upload_commit", r.upload.commit_seconds},
                        {"upload_overlapped", r.overlapped_upload_seconds}};
   report["download_mb_per_s"] = rate(r.download);
   report["upload_mb_per_s"] = rate(r.upload);

@@ -30,6 +30,7 @@ struct TransferStats {
   double seconds = 0;
   uint64_t copied_bytes = 0;  // copied inside the store (UploadPartCopy), not sent
   std::string etag;           // downloads: the object's ETag (quotes kept); "" when unknown
+  double commit_seconds = 0;  // of seconds: the store's final commit (CompleteMultipartUpload)
 };
 
 // An object written as numbered parts (1..10000, gaps allowed), sent in any
