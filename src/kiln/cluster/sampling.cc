@@ -38,6 +38,17 @@ std::vector<size_t> SampleIndices(size_t n, size_t m, uint64_t seed) {
   return out;
 }
 
+std::vector<uint32_t> StratifiedIndices(size_t n, size_t m, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint32_t> out(m);
+  for (size_t j = 0; j < m; ++j) {
+    const size_t lo = j * n / m;
+    const size_t hi = (j + 1) * n / m;  // > lo since m <= n
+    out[j] = static_cast<uint32_t>(lo + rng() % (hi - lo));
+  }
+  return out;
+}
+
 size_t TrainingSampleSize(size_t n, size_t k, double sample_rate, size_t max_points_per_centroid) {
   if (sample_rate > 0 && sample_rate <= 1) {
     size_t m = static_cast<size_t>(std::llround(static_cast<double>(n) * sample_rate));
