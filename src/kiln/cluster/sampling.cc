@@ -6,6 +6,8 @@
 #include <random>
 #include <unordered_map>
 
+#include "kiln/base/check.h"
+
 namespace kiln::cluster {
 
 std::vector<size_t> SampleIndices(size_t n, size_t m, uint64_t seed) {
@@ -39,6 +41,7 @@ std::vector<size_t> SampleIndices(size_t n, size_t m, uint64_t seed) {
 }
 
 std::vector<uint32_t> StratifiedIndices(size_t n, size_t m, uint64_t seed) {
+  KILN_CHECK(m > 0 && m <= n && n <= UINT32_MAX);
   std::mt19937_64 rng(seed);
   std::vector<uint32_t> out(m);
   for (size_t j = 0; j < m; ++j) {
