@@ -65,7 +65,7 @@ TEST(HierarchicalKMeansTest, ObjectiveCloseToFlatKMeans) {
 
 // 64 points per fine centroid (the default) against all of them: the fine
 // level trains on k·64 points, the objective on every point stays close,
-// and the run is reproducible for a seed and thread count.
+// and the run is reproducible for a seed, whatever the thread count.
 TEST(HierarchicalKMeansTest, FineLevelOnSubsampleStaysCloseAndIsDeterministic) {
   const size_t n = 40000, d = 16, k = 128;
   std::vector<float> x = ClusteredPoints(n, d, 400, 9);
@@ -84,6 +84,10 @@ TEST(HierarchicalKMeansTest, FineLevelOnSubsampleStaysCloseAndIsDeterministic) {
   EXPECT_EQ(full->n_train, n);
   EXPECT_EQ(sub->n_train, k * 64);
   EXPECT_EQ(sub->centroids, again->centroids);
+  ThreadPool one_thread(1);
+  auto single = TrainHierarchicalKMeans(x.data(), n, d, k, p, {}, ExecContext{&one_thread, nullptr, nullptr});
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(single->centroids, sub->centroids);  // each cell's run does not depend on its worker
   EXPECT_LT(sub->distance_evaluations * 3, full->distance_evaluations);
   const double full_obj = Objective(x, n, d, full->centroids, k, pool);
   const double sub_obj = Objective(x, n, d, sub->centroids, k, pool);
