@@ -109,7 +109,8 @@ TEST_F(PartitionJobTest, HierarchicalTwoLevelTreeRoutesRowsToTheirNearestLeaf) {
     agreement[mode == job::PartitionKMeans::kFlat] = DescentAgreement(r->tree, x, n, d, ctx_);
   }
   std::printf("descent lands on the nearest leaf: hierarchical %.4f, flat %.4f\n", agreement[0], agreement[1]);
-  EXPECT_GT(agreement[0], 0.92);               // measured 0.9326
+  // measured 0.9234 (0.9326 when the fine level trained on every row, not 64 per list)
+  EXPECT_GT(agreement[0], 0.92);
   EXPECT_GT(agreement[0], agreement[1] + 0.01);  // flat measured 0.9026
 }
 

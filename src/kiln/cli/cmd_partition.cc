@@ -173,11 +173,14 @@ void AddPartitionCommand(CLI::App& app, const GlobalOptions& global, int& exit_c
   cmd->add_option("--sampling-factor", flags->sampling_factor, "Sample = last lists value × this")->default_str("256");
   cmd->add_option("--sample-size", flags->sample_size, "Explicit sample size (overrides the factor)");
   cmd->add_option("--metric", flags->metric, "l2, cos or dot")->default_str("l2");
-  cmd->add_option("--kmeans", flags->kmeans, "hierarchical (√k coarse clusters) or flat")->default_str("hierarchical");
+  cmd->add_option("--kmeans", flags->kmeans,
+                  "hierarchical (√k coarse clusters; each list trained on 64 sampled rows, a coarse cell's lists "
+                  "stop early once ≤ 1% of its rows move) or flat (all sampled rows, --niter iterations)")
+      ->default_str("hierarchical");
   cmd->add_flag("--balanced", flags->balanced, "Bound the largest list (see --max-list-factor)");
   cmd->add_option("--max-list-factor", flags->max_list_factor, "With --balanced: largest list ≤ factor × mean")
       ->default_str("2");
-  cmd->add_option("--niter", flags->niter, "k-means iterations")->default_str("10");
+  cmd->add_option("--niter", flags->niter, "k-means iterations (hierarchical: the cap)")->default_str("10");
   cmd->add_option("--seed", flags->seed, "Sampling and k-means seed")->default_str("42");
   cmd->add_option("--centroids", flags->centroids, "Precomputed centroid files per level, top-first")->delimiter(',');
   cmd->add_option("--output,-o", flags->output, "Directory for .npy files, or postgresql://USER@HOST:PORT/DB");

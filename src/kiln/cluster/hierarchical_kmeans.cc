@@ -17,13 +17,16 @@ namespace {
 
 constexpr size_t kCoarsePointsPerCentroid = 256;
 
-// Nearest of k centroids for each of n points (squared L2).
-std::vector<idx_t> AssignAll(const float* x, size_t n, size_t d, const std::vector<float>& centroids, size_t k,
-                             ThreadPool& pool) {
+// Nearest of k centroids (squared L2) for each of the n points x + rows[i]·d
+// (x + i·d when rows is empty).
+std::vector<idx_t> AssignRows(const float* x, const std::vector<uint32_t>& rows, size_t n, size_t d,
+                              const std::vector<float>& centroids, size_t k, ThreadPool& pool) {
   std::vector<float> norms(k);
   linalg::RowNormsSqr(centroids.data(), k, d, norms.data(), pool);
+  const linalg::AssignCentroids packed(centroids.data(), norms.data(), k, d, pool);
   std::vector<idx_t> labels(n);
-  linalg::AssignNearest(x, n, centroids.data(), norms.data(), k, d, {labels.data(), nullptr, nullptr}, pool);
+  linalg::AssignNearestRows(x, rows.empty() ? nullptr : rows.data(), n, packed, {labels.data(), nullptr, nullptr},
+                            pool);
   return labels;
 }
 
@@ -79,39 +82,51 @@ StatusOr<HierarchicalKMeansResult> TrainHierarchicalKMeansLevels(const float* x,
   }
   ThreadPool& pool = *ctx.pool;
 
-  // Fine training uses the same per-centroid cap as flat k-means would, so
-  // both see the same points: sample once here.
+  // The training sample of flat k-means with the same parameters.
   const size_t m = TrainingSampleSize(n, k, params.sample_rate, params.max_points_per_centroid);
   AlignedBuffer<float> sample_buf;
   const float* xs = GatherTrainingRows(x, n, d, m, params.seed, sample_buf, pool);
 
   ExecContext quiet{ctx.pool, ctx.cancel, nullptr};
-  // The coarse level needs few points (Faiss's 256 per centroid); every
-  // point is then assigned to it once.
+  // The coarse level needs few points (Faiss's 256 per centroid).
   KMeansParams coarse_params = params;
   coarse_params.sample_rate = 0;
   coarse_params.max_points_per_centroid = kCoarsePointsPerCentroid;
   coarse_params.min_points_per_centroid = 0;
   KILN_ASSIGN_OR_RETURN(KMeansResult coarse, TrainKMeans(xs, m, d, coarse_k, coarse_params, quiet));
   ctx.Report("k-means coarse", 1, 1);
-  std::vector<idx_t> labels = AssignAll(xs, m, d, coarse.centroids, coarse_k, pool);
 
-  // Members of each coarse cluster, in sample order.
+  // The fine level's points: at most fine_points_per_centroid per fine
+  // centroid, a seeded stratified subsample of the sample read in place;
+  // each is assigned to its coarse cluster.
+  const size_t m_fine = hparams.fine_points_per_centroid == 0
+                            ? m
+                            : std::min(m, std::max(k, k * hparams.fine_points_per_centroid));
+  std::vector<uint32_t> rows;
+  if (m_fine < m) rows = StratifiedIndices(m, m_fine, params.seed + 2);
+  const std::vector<idx_t> labels = AssignRows(xs, rows, m_fine, d, coarse.centroids, coarse_k, pool);
+
+  // Members of each coarse cluster (rows of xs), in sample order.
   std::vector<size_t> sizes(coarse_k, 0);
   for (idx_t l : labels) ++sizes[static_cast<size_t>(l)];
   std::vector<size_t> offsets(coarse_k + 1, 0);
   for (size_t c = 0; c < coarse_k; ++c) offsets[c + 1] = offsets[c] + sizes[c];
-  std::vector<uint32_t> members(m);
+  std::vector<uint32_t> members(m_fine);
   {
     std::vector<size_t> cursor(offsets.begin(), offsets.end() - 1);
-    for (size_t i = 0; i < m; ++i) members[cursor[static_cast<size_t>(labels[i])]++] = static_cast<uint32_t>(i);
+    for (size_t i = 0; i < m_fine; ++i)
+      members[cursor[static_cast<size_t>(labels[i])]++] = rows.empty() ? static_cast<uint32_t>(i) : rows[i];
   }
   const std::vector<size_t> seats = ProportionalSeats(sizes, k);
+  // Largest clusters first, so that the last ones to finish are small.
+  std::vector<size_t> order(coarse_k);
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
 
   KMeansResult result;
   result.k = k;
   result.d = d;
-  result.n_train = m;
+  result.n_train = m_fine;
   result.centroids.reserve(k * d);
   result.distance_evaluations = coarse.distance_evaluations;
   result.iterations = coarse.iterations;
@@ -119,6 +134,7 @@ StatusOr<HierarchicalKMeansResult> TrainHierarchicalKMeansLevels(const float* x,
   fine_params.max_points_per_centroid = 0;  // already sampled
   fine_params.sample_rate = 0;
   fine_params.min_points_per_centroid = 0;
+  fine_params.stop_moved_fraction = hparams.fine_stop_moved_fraction;
   // Fine clusters are small: train them side by side, one thread each.
   std::vector<std::vector<float>> fine_centroids(coarse_k);
   std::vector<Status> fine_status(coarse_k);
@@ -130,7 +146,8 @@ StatusOr<HierarchicalKMeansResult> TrainHierarchicalKMeansLevels(const float* x,
     if (!wp) wp = std::make_unique<ThreadPool>(1);
     const ExecContext one{wp.get(), ctx.cancel, nullptr};
     AlignedBuffer<float> part;
-    for (size_t c = begin; c < end; ++c) {
+    for (size_t o = begin; o < end; ++o) {
+      const size_t c = order[o];
       if (seats[c] == 0 || ctx.cancelled()) continue;
       const size_t nc = sizes[c];
       part.Resize(nc * d);

@@ -2,12 +2,14 @@
 // built on TrainKMeans:
 //
 //  - Hierarchical: about √k coarse centroids are trained first (on at most
-//    256 points per coarse centroid), every point is assigned to its coarse
-//    cluster, and the k fine centroids are shared
-//    out in proportion to the coarse cluster sizes (largest remainder, at
-//    least one per non-empty cluster, at most one per point) and trained
-//    independently inside each coarse cluster. Cost is about
-//    n·d·(√k + k/√k) per iteration instead of n·d·k.
+//    256 points per coarse centroid), a subsample of at most 64 points per
+//    fine centroid is assigned to its coarse clusters, and the k fine
+//    centroids are shared out in proportion to the coarse cluster sizes
+//    (largest remainder, at least one per non-empty cluster, at most one per
+//    point) and trained independently inside each coarse cluster (largest
+//    first, one thread each), each stopping early once at most 1% of its
+//    points move. Cost is about m·d·(√k + k/√k) per iteration instead of
+//    n·d·k, with m = min(n, 64·k).
 //  - Balanced: after training, points are reassigned under a capacity of
 //    ceil(max_list_factor · n / k) per list (each point goes to the nearest
 //    of its closest candidates that still has room) and centroids are
@@ -26,6 +28,16 @@ namespace kiln::cluster {
 struct HierarchicalKMeansParams {
   /// Coarse clusters; 0 picks round(√k).
   size_t coarse_k = 0;
+  /// The fine level trains on at most this many points per fine centroid:
+  /// a seeded stratified subsample of the training sample (0: all of it).
+  /// 64 (a quarter of Faiss's 256) costs a quarter of the fine work and,
+  /// measured on 1M × 128 clustered vectors into 4096 lists, no partition
+  /// recall (docs/vectorchord.md).
+  size_t fine_points_per_centroid = 64;
+  /// Each coarse cell's fine k-means stops after an iteration that moved at
+  /// most this share of its points (KMeansParams::stop_moved_fraction);
+  /// niter stays the cap. 0 runs every cell to niter or a stable assignment.
+  double fine_stop_moved_fraction = 0.01;
 };
 
 // Same contract as TrainKMeans (errors, sampling via params, progress phase
@@ -45,6 +57,16 @@ struct HierarchicalKMeansResult {
   KMeansResult fine;
   std::vector<float> coarse;  // coarse_k × d; empty when it fell back to flat k-means
   size_t coarse_k = 0;
+  /// The fine level trains on at most this many points per fine centroid:
+  /// a seeded stratified subsample of the training sample (0: all of it).
+  /// 64 (a quarter of Faiss's 256) costs a quarter of the fine work and,
+  /// measured on 1M × 128 clustered vectors into 4096 lists, no partition
+  /// recall (docs/vectorchord.md).
+  size_t fine_points_per_centroid = 64;
+  /// Each coarse cell's fine k-means stops after an iteration that moved at
+  /// most this share of its points (KMeansParams::stop_moved_fraction);
+  /// niter stays the cap. 0 runs every cell to niter or a stable assignment.
+  double fine_stop_moved_fraction = 0.01;
 };
 
 StatusOr<HierarchicalKMeansResult> TrainHierarchicalKMeansLevels(const float* x, size_t n, size_t d, size_t k,

@@ -63,6 +63,37 @@ TEST(HierarchicalKMeansTest, ObjectiveCloseToFlatKMeans) {
   EXPECT_LT(hier_obj, flat_obj * 1.10) << "flat " << flat_obj << " hierarchical " << hier_obj;
 }
 
+// 64 points per fine centroid (the default) against all of them: the fine
+// level trains on k·64 points, the objective on every point stays close,
+// and the run is reproducible for a seed, whatever the thread count.
+TEST(HierarchicalKMeansTest, FineLevelOnSubsampleStaysCloseAndIsDeterministic) {
+  const size_t n = 40000, d = 16, k = 128;
+  std::vector<float> x = ClusteredPoints(n, d, 400, 9);
+  ThreadPool pool(2);
+  ExecContext ctx{&pool, nullptr, nullptr};
+  KMeansParams p;
+  p.niter = 10;
+  p.max_points_per_centroid = 0;
+  HierarchicalKMeansParams all;
+  all.fine_points_per_centroid = 0;
+  all.fine_stop_moved_fraction = 0;
+  auto full = TrainHierarchicalKMeans(x.data(), n, d, k, p, all, ctx);
+  auto sub = TrainHierarchicalKMeans(x.data(), n, d, k, p, {}, ctx);
+  auto again = TrainHierarchicalKMeans(x.data(), n, d, k, p, {}, ctx);
+  ASSERT_TRUE(full.ok() && sub.ok() && again.ok());
+  EXPECT_EQ(full->n_train, n);
+  EXPECT_EQ(sub->n_train, k * 64);
+  EXPECT_EQ(sub->centroids, again->centroids);
+  ThreadPool one_thread(1);
+  auto single = TrainHierarchicalKMeans(x.data(), n, d, k, p, {}, ExecContext{&one_thread, nullptr, nullptr});
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(single->centroids, sub->centroids);  // each cell's run does not depend on its worker
+  EXPECT_LT(sub->distance_evaluations * 3, full->distance_evaluations);
+  const double full_obj = Objective(x, n, d, full->centroids, k, pool);
+  const double sub_obj = Objective(x, n, d, sub->centroids, k, pool);
+  EXPECT_LT(sub_obj, full_obj * 1.05) << "all points " << full_obj << ", 64 per centroid " << sub_obj;
+}
+
 TEST(HierarchicalKMeansTest, SmallKFallsBackToFlat) {
   const size_t n = 500, d = 4;
   std::vector<float> x = ClusteredPoints(n, d, 3, 5);

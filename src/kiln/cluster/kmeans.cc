@@ -135,8 +135,16 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
     result.iterations = iter + 1;
 
     // Stable assignment (and no split last time): centroids cannot move, so
-    // the remaining iterations would reproduce this exact state.
-    const bool stable = iter > 0 && !split_last && previous_assign == b.assign;
+    // the remaining iterations would reproduce this exact state. With
+    // stop_moved_fraction, "few moved" ends the run the same way.
+    size_t moved = m;
+    if (iter > 0) {
+      moved = 0;
+      for (size_t i = 0; i < m; ++i) moved += previous_assign[i] != b.assign[i];
+    }
+    const bool stable =
+        iter > 0 && !split_last &&
+        (moved == 0 || static_cast<double>(moved) <= params.stop_moved_fraction * static_cast<double>(m));
     const bool last = stable || iter + 1 == params.niter;
     bool any_empty = false;
     if (!last) {
@@ -169,11 +177,7 @@ StatusOr<KMeansResult> TrainKMeans(const float* x, size_t n, size_t d, size_t k,
     std::memcpy(previous.data(), centroids, k * d * sizeof(float));
     // Incremental when few points moved (the usual case after the first
     // iterations); from scratch otherwise.
-    const bool incremental = iter > 0 && [&] {
-      size_t moved = 0;
-      for (size_t i = 0; i < m; ++i) moved += previous_assign[i] != b.assign[i];
-      return 4 * moved <= m;
-    }();
+    const bool incremental = iter > 0 && 4 * moved <= m;
     if (incremental)
       internal::MoveClusterSums(xs, m, d, previous_assign.data(), b.assign.data(), sums);
     else

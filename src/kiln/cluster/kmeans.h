@@ -37,6 +37,10 @@ struct KMeansParams {
   /// Skip distance computations proven unnecessary by bounds (exact: same
   /// result as plain Lloyd up to float rounding).
   bool use_bounds = true;
+  /// Early stop: end the run after an assignment step that moved at most
+  /// this share of the training points (0: only a fully stable assignment
+  /// stops before niter). Hierarchical k-means sets it for its fine level.
+  double stop_moved_fraction = 0;
 };
 
 struct KMeansResult {

@@ -122,6 +122,39 @@ TEST(KMeansTest, SamplingFollowsCapAndRate) {
   EXPECT_EQ(SampleIndices(1000000, 5, 2), SampleIndices(1000000, 5, 2));
 }
 
+TEST(KMeansTest, StratifiedIndicesTakeOnePerStratum) {
+  auto idx = StratifiedIndices(1000, 64, 5);
+  ASSERT_EQ(idx.size(), 64u);
+  for (size_t j = 0; j < idx.size(); ++j) {
+    EXPECT_GE(idx[j], j * 1000 / 64);
+    EXPECT_LT(idx[j], (j + 1) * 1000 / 64);
+  }
+  EXPECT_EQ(idx, StratifiedIndices(1000, 64, 5));
+  EXPECT_NE(idx, StratifiedIndices(1000, 64, 6));
+  auto all = StratifiedIndices(7, 7, 1);
+  EXPECT_EQ(all, (std::vector<uint32_t>{0, 1, 2, 3, 4, 5, 6}));
+}
+
+TEST(KMeansTest, StopMovedFractionEndsEarlyWithNearlyTheSameObjective) {
+  const size_t n = 6000, d = 24, k = 50;
+  std::vector<float> x = Blobs(n, d, 20, 3.0f, 11);
+  Env env(2);
+  KMeansParams p;
+  p.niter = 25;
+  auto full = TrainKMeans(x.data(), n, d, k, p, env.ctx);
+  p.stop_moved_fraction = 0.02;
+  auto early = TrainKMeans(x.data(), n, d, k, p, env.ctx);
+  ASSERT_TRUE(full.ok() && early.ok());
+  EXPECT_LT(early->iterations, full->iterations);
+  EXPECT_LT(early->objective, full->objective * 1.02);
+  // Off (0): only a stable assignment stops early, as before the option.
+  p.stop_moved_fraction = 0;
+  auto again = TrainKMeans(x.data(), n, d, k, p, env.ctx);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->centroids, full->centroids);
+  EXPECT_EQ(again->iterations, full->iterations);
+}
+
 TEST(KMeansTest, RejectsBadArguments) {
   std::vector<float> x(10 * 4, 1.0f);
   Env env(1);

@@ -6,6 +6,8 @@
 #include <random>
 #include <unordered_map>
 
+#include "kiln/base/check.h"
+
 namespace kiln::cluster {
 
 std::vector<size_t> SampleIndices(size_t n, size_t m, uint64_t seed) {
@@ -35,6 +37,18 @@ std::vector<size_t> SampleIndices(size_t n, size_t m, uint64_t seed) {
     }
   }
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<uint32_t> StratifiedIndices(size_t n, size_t m, uint64_t seed) {
+  KILN_CHECK(m > 0 && m <= n && n <= UINT32_MAX);
+  std::mt19937_64 rng(seed);
+  std::vector<uint32_t> out(m);
+  for (size_t j = 0; j < m; ++j) {
+    const size_t lo = j * n / m;
+    const size_t hi = (j + 1) * n / m;  // > lo since m <= n
+    out[j] = static_cast<uint32_t>(lo + rng() % (hi - lo));
+  }
   return out;
 }
 

@@ -14,6 +14,11 @@ namespace kiln::cluster {
 // (partial Fisher–Yates on a 64-bit Mersenne twister). Requires m <= n.
 std::vector<size_t> SampleIndices(size_t n, size_t m, uint64_t seed);
 
+// m indices from [0, n), one drawn uniformly from each of m equal strata
+// [⌊j·n/m⌋, ⌊(j+1)·n/m⌋): sorted, distinct, reproducible for a seed, and
+// O(m) (no permutation of n). Requires 0 < m <= n < 2³².
+std::vector<uint32_t> StratifiedIndices(size_t n, size_t m, uint64_t seed);
+
 // Number of training points k-means uses for n input points (see
 // KMeansParams: sample_rate, else the max_points_per_centroid cap).
 size_t TrainingSampleSize(size_t n, size_t k, double sample_rate, size_t max_points_per_centroid);
