@@ -295,7 +295,7 @@ Status InsertInLocalityOrder(HnswGraph& graph, const FloatSpace& rows, size_t d,
   {
     const BuildCodes codes(rows, n, d, inner_product, *ctx.pool, order.data());
     const PermutedRows exact(rows, order.data());
-    KILN_RETURN_IF_ERROR(InsertWith(built, 0, CodeSpace(codes), codes.exact() ? nullptr : &exact,
+    KILN_RETURN_IF_ERROR(InsertWith(built, 0, CodeSpace(codes), codes.exact() || !options.rerank ? nullptr : &exact,
                                     options.ef_construction, ctx, build_id.data()));
   }
   for (int round = 0; round < 16 && RepairReachability(built) > 0; ++round) {
@@ -317,14 +317,22 @@ Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_
   if (options.build_codes) {
     KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hnsw insert"));
     const BuildCodes codes(rows, n, d, inner_product, *ctx.pool);
-    const FloatSpace* exact = codes.exact() ? nullptr : &rows;
-    KILN_RETURN_IF_ERROR(
-        InsertWith(graph, first, CodeSpace(codes), exact, options.ef_construction, ctx));
-  } else {
-    KILN_RETURN_IF_ERROR(InsertWith(graph, first, rows, static_cast<const FloatSpace*>(nullptr),
-                                    options.ef_construction, ctx));
+    const FloatSpace* exact = codes.exact() || !options.rerank ? nullptr : &rows;
+    return InsertNodesOnCodes(graph, first, codes, exact, options.ef_construction, ctx);
   }
+  KILN_RETURN_IF_ERROR(InsertWith(graph, first, rows, static_cast<const FloatSpace*>(nullptr),
+                                  options.ef_construction, ctx));
   // A replaced link can strand another node; a few rounds settle it.
+  for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
+  }
+  return OkStatus();
+}
+
+Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
+                          const FloatSpace* rerank_rows, size_t ef_construction,
+                          const ExecContext& ctx) {
+  if (first >= graph.ntotal()) return OkStatus();
+  KILN_RETURN_IF_ERROR(InsertWith(graph, first, CodeSpace(codes), rerank_rows, ef_construction, ctx));
   for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
   }
   return OkStatus();

@@ -42,6 +42,22 @@ class BuildCodes {
   // rows.Row(order[i]) (code i is node i of a graph on those ids).
   BuildCodes(const FloatSpace& rows, size_t n, size_t d, bool inner_product, ThreadPool& pool,
              const int32_t* order = nullptr);
+  // Codes for n rows given block by block in two passes (for a caller that
+  // streams its input, HnswIndex::AddOwned): ObserveRange over every row,
+  // then Encode of every row; the codes are usable once all are encoded.
+  BuildCodes(size_t n, size_t d, bool inner_product);
+  // Pass 1: widens the per-component ranges with rows (m×d).
+  void ObserveRange(const float* rows, size_t m, ThreadPool& pool);
+  // Pass 2: writes the codes of rows [first, first + m) from rows (m×d);
+  // true when they reproduce every value of these rows exactly. The first
+  // call fixes offset and scale (no ObserveRange after it).
+  bool Encode(const float* rows, size_t first, size_t m, ThreadPool& pool);
+  // Writes the decoded rows [first, first + m) (m×d floats; equal to the
+  // encoded rows bit for bit where Encode said exact).
+  void Decode(size_t first, size_t m, float* out, ThreadPool& pool) const;
+  // Returns the whole memory pages of codes [first, first + m) to the
+  // system (those codes are not read again).
+  void Release(size_t first, size_t m);
 
   const uint8_t* code(int32_t id) const { return codes_.data() + static_cast<size_t>(id) * d_; }
   // True when decoding gives back every input value exactly.
@@ -56,10 +72,21 @@ class BuildCodes {
   size_t d() const { return d_; }
 
  private:
+  // The two passes over rows given as row(i) for i in [0, m) (code first + i).
+  template <class Row>
+  void ObserveRows(const Row& row, size_t m, ThreadPool& pool);
+  template <class Row>
+  bool EncodeRows(const Row& row, size_t first, size_t m, ThreadPool& pool);
+  // Fixes offset and scale from the observed ranges, allocates the codes.
+  void FinishRange();
+
+  size_t n_;
   size_t d_;
   bool inner_product_;
   bool exact_ = true;
+  bool encoding_ = false;
   float scale_ = 1, scale2_ = 1, offset_sq_ = 0;
+  std::vector<float> lo_, hi_;  // per-component ranges (pass 1)
   std::vector<float> offset_;
   std::vector<float> term_;  // t(c) per node (inner product only)
   AlignedBuffer<uint8_t> codes_;  // n·d, written once (huge pages advised first)
