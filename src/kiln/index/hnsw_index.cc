@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "kiln/index/hnsw/hnsw_build.h"
@@ -195,19 +196,31 @@ Status HnswIndex::AddOwnedCopy(hnsw::OwnedRows& input, const ExecContext& ctx) {
 }
 
 Status HnswIndex::AddOwnedOnCodes(hnsw::OwnedRows& input, const ExecContext& ctx) {
-  hnsw::BuildCodes codes(input.n(), d(), IsSimilarity(metric()));
-  input.EncodeInto(codes, *ctx.pool);
+  const bool inner_product = IsSimilarity(metric());
+  hnsw::BuildCodes codes(input.n(), d(), inner_product);
+  // Rows that can be read again after the build are re-ranked on fine codes
+  // (half their bytes) instead of being held during it.
+  std::optional<hnsw::FineCodes> fine;
+  if (rerank_ && input.readable_after_release()) fine.emplace(input.n(), d(), inner_product);
+  input.EncodeInto(codes, fine ? &*fine : nullptr, *ctx.pool);
   KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hnsw insert"));
-  std::vector<float> rows;
   const bool rerank = rerank_ && !codes.exact();
-  // Lossy codes with re-ranking: the float rows during the build too.
-  if (rerank) rows = input.Assemble(&codes, false, *ctx.pool);
-  const hnsw::FloatSpace space(rows.data(), input.n(), nullptr, d(), IsSimilarity(metric()));
+  if (!rerank) fine.reset();
+  // Lossy codes re-ranked on floats: the rows during the build too.
+  std::vector<float> rows;
+  if (rerank && !fine) rows = input.Assemble(&codes, false, *ctx.pool);
+  const hnsw::FloatSpace float_rows(rows.data(), input.n(), nullptr, d(), inner_product);
   AppendLevels(input.n());
-  KILN_RETURN_IF_ERROR(hnsw::InsertNodesOnCodes(graph_, 0, codes, rerank ? &space : nullptr,
-                                                ef_construction(), ctx));
+  if (fine) {
+    const hnsw::FineSpace fine_rows(*fine);
+    KILN_RETURN_IF_ERROR(hnsw::InsertNodesOnCodes(graph_, 0, codes, &fine_rows, ef_construction(), ctx));
+    fine.reset();
+  } else {
+    KILN_RETURN_IF_ERROR(hnsw::InsertNodesOnCodes(graph_, 0, codes, rerank ? &float_rows : nullptr,
+                                                  ef_construction(), ctx));
+  }
   // Otherwise the rows after it, freeing the codes as they are read.
-  if (!rerank) rows = input.Assemble(&codes, true, *ctx.pool);
+  if (rows.empty()) rows = input.Assemble(&codes, true, *ctx.pool);
   KILN_ASSIGN_OR_RETURN(storage_, FlatIndex::FromVectors(d(), metric(), std::move(rows)));
   return OkStatus();
 }

@@ -333,6 +333,37 @@ TEST(HnswIndexTest, AddOwnedWithoutRerankReadsRowsAgainAfterRelease) {
   }
 }
 
+TEST(HnswIndexTest, AddOwnedReadableAfterReleaseReranksOnFineCodes) {
+  // Rows readable after release, lossy codes, re-ranking on (the default):
+  // the build re-ranks on 16-bit fine codes and reads the rows again after
+  // it; recall as with the float re-ranking of Add.
+  const size_t n = 20000, nq = 200, d = 8, k = 10;
+  auto [x, q] = Data(n, nq, d, 40, 54);
+  std::vector<float> ed(nq * k);
+  std::vector<idx_t> exact(nq * k);
+  BruteForceKnn(q.data(), nq, x.data(), n, d, Metric::kL2, k, ed.data(), exact.data());
+  auto added = Build(x, d, Metric::kL2, 8, 40, 2, 5);
+  TestEnv env(2);
+  HnswIndex owned(d, Metric::kL2, 8, 5);
+  owned.set_ef_construction(40);
+  ReleaseLog log;
+  ASSERT_TRUE(owned.AddOwned(x.data(), n, log.fn(), true, env.ctx).ok());
+  EXPECT_EQ(log.calls.size(), 4u);  // after encoding, and after the copy
+  EXPECT_TRUE(owned.graph().Validate().ok());
+  EXPECT_EQ(ReachableAtLevel0(owned.graph()), n);
+  const auto& stored = static_cast<const FlatIndex&>(owned.storage());
+  EXPECT_TRUE(std::equal(x.begin(), x.end(), stored.vectors()));
+  std::vector<float> dist(nq * k);
+  std::vector<idx_t> got(nq * k), want(nq * k);
+  SearchParams params;
+  params.ef_search = 20;
+  ASSERT_TRUE(owned.Search(q.data(), nq, k, params, dist.data(), got.data(), env.ctx).ok());
+  ASSERT_TRUE(added->Search(q.data(), nq, k, params, dist.data(), want.data(), env.ctx).ok());
+  const double r_owned = Recall(exact, got, nq, k), r_added = Recall(exact, want, nq, k);
+  EXPECT_GT(r_owned, 0.9);
+  EXPECT_GT(r_owned, r_added - 0.01) << r_added;
+}
+
 TEST(HnswIndexTest, AddOwnedCancelledLeavesIndexEmptyAndReleasesRows) {
   const size_t n = 1000, d = 8;
   const std::vector<float> x = ClusteredVectors(n, d, 10, 1.0f, 61);

@@ -328,14 +328,30 @@ Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_
   return OkStatus();
 }
 
-Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
-                          const FloatSpace* rerank_rows, size_t ef_construction,
-                          const ExecContext& ctx) {
+namespace {
+
+template <class Exact>
+Status InsertOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes, const Exact* rerank_rows,
+                     size_t ef_construction, const ExecContext& ctx) {
   if (first >= graph.ntotal()) return OkStatus();
   KILN_RETURN_IF_ERROR(InsertWith(graph, first, CodeSpace(codes), rerank_rows, ef_construction, ctx));
   for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
   }
   return OkStatus();
+}
+
+}  // namespace
+
+Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
+                          const FloatSpace* rerank_rows, size_t ef_construction,
+                          const ExecContext& ctx) {
+  return InsertOnCodes(graph, first, codes, rerank_rows, ef_construction, ctx);
+}
+
+Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
+                          const FineSpace* rerank_rows, size_t ef_construction,
+                          const ExecContext& ctx) {
+  return InsertOnCodes(graph, first, codes, rerank_rows, ef_construction, ctx);
 }
 
 }  // namespace kiln::index::hnsw

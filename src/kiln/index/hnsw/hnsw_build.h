@@ -45,10 +45,15 @@ Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_
                    bool inner_product, const HnswBuildOptions& options, const ExecContext& ctx);
 
 class BuildCodes;
+class FineSpace;
 // InsertNodes on build codes made by the caller (one per node of the graph),
-// re-ranking each level's candidates on rerank_rows when not null.
+// re-ranking each level's candidates on rerank_rows (float rows or fine
+// codes) when not null.
 Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
                           const FloatSpace* rerank_rows, size_t ef_construction,
+                          const ExecContext& ctx);
+Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
+                          const FineSpace* rerank_rows, size_t ef_construction,
                           const ExecContext& ctx);
 
 // Makes every node reachable from the entry point through level-0 links

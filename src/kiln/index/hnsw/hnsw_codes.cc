@@ -95,6 +95,7 @@ void BuildCodes::ObserveRows(const Row& row, size_t m, ThreadPool& pool) {
 }
 
 void BuildCodes::FinishRange() {
+  if (encoding_) return;
   encoding_ = true;
   offset_.assign(d_, 0);
   float range = 0;
@@ -102,6 +103,7 @@ void BuildCodes::FinishRange() {
     offset_[j] = n_ > 0 ? lo_[j] : 0;
     if (n_ > 0) range = std::max(range, hi_[j] - lo_[j]);
   }
+  range_ = range;
   scale_ = range > 0 ? range / 255.0f : 1.0f;
   // Integer-valued data whose largest range is at most 255 keeps a unit step.
   if (range > 0 && range <= 255.0f && range == std::floor(range)) scale_ = 1.0f;
@@ -114,7 +116,7 @@ void BuildCodes::FinishRange() {
 
 template <class Row>
 bool BuildCodes::EncodeRows(const Row& row, size_t first, size_t m, ThreadPool& pool) {
-  if (!encoding_) FinishRange();
+  FinishRange();
   KILN_CHECK(first + m <= n_);
   const size_t d = d_;
   std::atomic<bool> exact{true};
@@ -154,6 +156,29 @@ void BuildCodes::Decode(size_t first, size_t m, float* out, ThreadPool& pool) co
 void BuildCodes::Release(size_t first, size_t m) {
   KILN_CHECK(first + m <= n_);
   ReleasePages(codes_.data() + first * d_, m * d_);
+}
+
+FineCodes::FineCodes(size_t n, size_t d, bool inner_product)
+    : n_(n), d_(d), inner_product_(inner_product), offset_(d, 0.0f) {
+  codes_.Resize(n * d);
+  AdviseHugePages(codes_.data(), n * d * sizeof(uint16_t));
+}
+
+void FineCodes::Encode(const BuildCodes& codes, const float* rows, size_t first, size_t m,
+                       ThreadPool& pool) {
+  KILN_CHECK(first + m <= n_ && codes.d() == d_);
+  offset_ = codes.offset();
+  step_ = codes.range() > 0 ? codes.range() / 65535.0f : 1.0f;
+  const float inv = 1.0f / step_;
+  const size_t d = d_;
+  pool.ParallelFor(m, kEncodeGrain, [&](size_t b, size_t e, int) {
+    for (size_t i = b; i < e; ++i) {
+      const float* x = rows + i * d;
+      uint16_t* c = codes_.data() + (first + i) * d;
+      for (size_t j = 0; j < d; ++j)
+        c[j] = static_cast<uint16_t>(std::clamp(std::nearbyint((x[j] - offset_[j]) * inv), 0.0f, 65535.0f));
+    }
+  });
 }
 
 }  // namespace kiln::index::hnsw

@@ -10,11 +10,13 @@ namespace kiln::index::hnsw {
 
 OwnedRows::OwnedRows(const float* x, size_t n, size_t d, Metric metric, const Release& release,
                      bool readable_after_release)
-    : x_(x), n_(n), d_(d), metric_(metric), release_(release),
+    : x_(x), n_(n), d_(d),
+      block_(std::clamp<size_t>(kOwnedBlockBytes / (sizeof(float) * std::max<size_t>(d, 1)), 1, kOwnedBlock)),
+      metric_(metric), release_(release),
       readable_after_release_(readable_after_release), released_(blocks(), 0),
       decodable_(blocks(), 0) {}
 
-size_t OwnedRows::size(size_t block) const { return std::min(kOwnedBlock, n_ - begin(block)); }
+size_t OwnedRows::size(size_t block) const { return std::min(block_, n_ - begin(block)); }
 
 void OwnedRows::ReadBlock(size_t block, ThreadPool& pool,
                           const std::function<void(const float*)>& fn) const {
@@ -27,12 +29,14 @@ void OwnedRows::ReleaseBlock(size_t block) {
   released_[block] = 1;
 }
 
-void OwnedRows::EncodeInto(BuildCodes& codes, ThreadPool& pool) {
+void OwnedRows::EncodeInto(BuildCodes& codes, FineCodes* fine, ThreadPool& pool) {
   for (size_t b = 0; b < blocks(); ++b)
     ReadBlock(b, pool, [&](const float* rows) { codes.ObserveRange(rows, size(b), pool); });
+  codes.FinishRange();
   for (size_t b = 0; b < blocks(); ++b) {
     ReadBlock(b, pool, [&](const float* rows) {
       decodable_[b] = codes.Encode(rows, begin(b), size(b), pool) ? 1 : 0;
+      if (fine != nullptr) fine->Encode(codes, rows, begin(b), size(b), pool);
     });
     if (decodable_[b] || readable_after_release_) ReleaseBlock(b);
   }

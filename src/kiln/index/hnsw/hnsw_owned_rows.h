@@ -19,8 +19,10 @@
 
 namespace kiln::index::hnsw {
 
-// Rows per block read (and released by the caller).
+// Rows per block read (and released by the caller): about 2 MiB of floats,
+// at most kOwnedBlock rows.
 inline constexpr size_t kOwnedBlock = 16384;
+inline constexpr size_t kOwnedBlockBytes = size_t{2} << 20;
 
 class OwnedRows {
  public:
@@ -30,8 +32,10 @@ class OwnedRows {
             bool readable_after_release);
 
   size_t n() const { return n_; }
-  // Two passes over the rows into codes (sized n), releasing what it can.
-  void EncodeInto(BuildCodes& codes, ThreadPool& pool);
+  bool readable_after_release() const { return readable_after_release_; }
+  // Two passes over the rows into codes (sized n), and into fine when not
+  // null, releasing what it can.
+  void EncodeInto(BuildCodes& codes, FineCodes* fine, ThreadPool& pool);
   // The prepared rows (n×d): decoded from codes where a block was encoded
   // exactly, copied from the input otherwise (every block when codes is
   // null); each input block is released after it is read, and with
@@ -41,8 +45,8 @@ class OwnedRows {
   void ReleaseRest();
 
  private:
-  size_t blocks() const { return (n_ + kOwnedBlock - 1) / kOwnedBlock; }
-  size_t begin(size_t block) const { return block * kOwnedBlock; }
+  size_t blocks() const { return (n_ + block_ - 1) / block_; }
+  size_t begin(size_t block) const { return block * block_; }
   size_t size(size_t block) const;
   // Calls fn(prepared rows) for the rows of block.
   void ReadBlock(size_t block, ThreadPool& pool, const std::function<void(const float*)>& fn) const;
@@ -50,6 +54,7 @@ class OwnedRows {
 
   const float* x_;
   size_t n_, d_;
+  size_t block_;  // rows per block
   Metric metric_;
   const Release& release_;
   bool readable_after_release_;
