@@ -7,8 +7,9 @@
 //
 // Distances inside the graph are squared L2, or the negated inner product
 // for kInnerProduct and kCosine (as Faiss); Search returns inner products.
-// The graph is always built on float vectors (for SQ storage, the vectors
-// given to Add, before encoding); SQ storage is searched on its codes.
+// The graph is built on the float vectors given to Add (for SQ storage,
+// before encoding), through 8-bit build codes by default (hnsw/hnsw_codes.h);
+// SQ storage is searched on its codes.
 #pragma once
 
 #include <cstddef>
