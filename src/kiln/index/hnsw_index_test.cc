@@ -377,6 +377,23 @@ TEST(HnswIndexTest, AddOwnedCancelledLeavesIndexEmptyAndReleasesRows) {
   EXPECT_EQ(index.storage().ntotal(), 0u);
 }
 
+TEST(HnswIndexTest, AddOwnedCancelledAfterEncodingLeavesIndexEmptyAndReleasesEveryRow) {
+  const size_t n = 20000, d = 6;
+  const std::vector<float> x = ClusteredVectors(n, d, 30, 1.0f, 62);
+  TestEnv env;
+  HnswIndex index(d, Metric::kL2, 6);
+  ReleaseLog log;
+  // Cancelled while the input is being encoded (the first release).
+  auto release = [&](size_t b, size_t e) {
+    env.cancel.Cancel();
+    log.calls.emplace_back(b, e);
+  };
+  EXPECT_EQ(index.AddOwned(x.data(), n, release, true, env.ctx).code(), StatusCode::kCancelled);
+  EXPECT_TRUE(log.Tiles(n));
+  EXPECT_EQ(index.ntotal(), 0u);
+  EXPECT_EQ(index.storage().ntotal(), 0u);
+}
+
 TEST(HnswIndexTest, AddOwnedAfterAddOrOnSqStorageAddsAndReleasesAll) {
   const size_t n = 1000, d = 8;
   const std::vector<float> x = ClusteredVectors(n, d, 10, 1.0f, 71);
