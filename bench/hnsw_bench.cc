@@ -43,6 +43,7 @@ struct Args {
   std::vector<std::string> walks{"faiss", "hnswlib"};  // kiln: one sweep per walk
   bool build_codes = true;  // kiln: build on 8-bit codes
   bool locality = false;    // kiln: build in a locality order
+  bool rerank = true;       // kiln: re-rank on floats when the codes are lossy
 };
 
 // A "Vm...:" line of /proc/self/status in KiB (0 if missing).
@@ -94,12 +95,14 @@ std::vector<Result> RunKiln(const Args& a, kiln::Dataset x, const kiln::Dataset&
   }
   hnsw->set_build_codes(a.build_codes);
   hnsw->set_locality_order(a.locality);
+  hnsw->set_rerank(a.rerank);
   Result r;
   const bool reset = ResetPeakRss();
   const double cpu0 = kiln::bench::CpuSeconds();
   auto t0 = std::chrono::steady_clock::now();
   Check((*index)->Train(x.data(), x.n(), ctx));
-  Check(hnsw->AddOwned(x.data(), x.n(), [&x](size_t b, size_t e) { x.ReleaseRows(b, e); }, ctx));
+  Check(hnsw->AddOwned(x.data(), x.n(), [&x](size_t b, size_t e) { x.ReleaseRows(b, e); },
+                       x.is_mapped(), ctx));
   r.build_s = Seconds(t0);
   r.build_cpu_s = kiln::bench::CpuSeconds() - cpu0;
   r.build_peak_rss_kb = PeakSinceReset(reset);
@@ -183,6 +186,7 @@ int main(int argc, char** argv) {
   app.add_option("--ef", a.efs)->delimiter(',');
   app.add_option("--walks", a.walks, "kiln: level-0 walks to sweep (faiss, hnswlib)")->delimiter(',');
   app.add_option("--build-codes", a.build_codes, "kiln: build on 8-bit build codes (1) or floats (0)");
+  app.add_option("--rerank", a.rerank, "kiln: re-rank candidates on floats when the codes are lossy (1) or not (0)");
   app.add_option("--locality", a.locality, "kiln: build in a locality order (1) or input order (0)");
   app.add_option("--base", a.base)->required();
   app.add_option("--queries", a.queries)->required();

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "kiln/index/hnsw/hnsw_build.h"
+#include "kiln/index/hnsw/hnsw_codes.h"
 #include "kiln/index/hnsw/hnsw_faiss_walk.h"
 #include "kiln/index/hnsw/hnsw_memory.h"
+#include "kiln/index/hnsw/hnsw_owned_rows.h"
 #include "kiln/index/hnsw/hnsw_search.h"
 #include "kiln/index/hnsw/hnsw_space.h"
 #include "kiln/index/id_map_index.h"
@@ -17,8 +20,6 @@ namespace {
 
 // Queries per block of Search (between cancellation polls).
 constexpr size_t kQueryBlock = 4096;
-// Rows per block copied (and released by the caller) in AddOwned.
-constexpr size_t kOwnedBlock = 16384;
 
 // Runs the queries of [q0, q0 + nq) through the graph with `space`
 // (one Space per worker) and writes Index::Search's output.
@@ -112,21 +113,28 @@ Status HnswIndex::CheckCapacity(size_t n) const {
   return OkStatus();
 }
 
-Status HnswIndex::InsertIntoGraph(const hnsw::FloatSpace& space, size_t n, const ExecContext& ctx) {
-  const size_t old = ntotal();
-  {
-    std::vector<int> node_levels(n);
-    for (int& level : node_levels) {
-      const double uniform = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
-      level = graph_.DrawLevel(uniform);
-    }
-    graph_.AppendNodes(node_levels);
-  }
+hnsw::HnswBuildOptions HnswIndex::BuildOptions() const {
   hnsw::HnswBuildOptions options;
   options.ef_construction = ef_construction();
   options.build_codes = build_codes_;
+  options.rerank = rerank_;
   options.locality_order = locality_order_;
-  Status status = hnsw::InsertNodes(graph_, old, space, d(), IsSimilarity(metric()), options, ctx);
+  return options;
+}
+
+void HnswIndex::AppendLevels(size_t n) {
+  std::vector<int> node_levels(n);
+  for (int& level : node_levels) {
+    const double uniform = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+    level = graph_.DrawLevel(uniform);
+  }
+  graph_.AppendNodes(node_levels);
+}
+
+Status HnswIndex::InsertIntoGraph(const hnsw::FloatSpace& space, size_t n, const ExecContext& ctx) {
+  const size_t old = ntotal();
+  AppendLevels(n);
+  Status status = hnsw::InsertNodes(graph_, old, space, d(), IsSimilarity(metric()), BuildOptions(), ctx);
   if (!status.ok()) graph_.Truncate(old);
   return status;
 }
@@ -152,6 +160,11 @@ Status HnswIndex::Add(const float* x, size_t n, const ExecContext& ctx) {
 
 Status HnswIndex::AddOwned(const float* x, size_t n, const ReleaseRows& release,
                            const ExecContext& ctx) {
+  return AddOwned(x, n, release, false, ctx);
+}
+
+Status HnswIndex::AddOwned(const float* x, size_t n, const ReleaseRows& release,
+                           bool readable_after_release, const ExecContext& ctx) {
   if (ntotal() != 0 || dynamic_cast<FlatIndex*>(storage_.get()) == nullptr) {
     Status status = Add(x, n, ctx);
     release(0, n);
@@ -164,26 +177,51 @@ Status HnswIndex::AddOwned(const float* x, size_t n, const ReleaseRows& release,
     release(0, n);
     return status;
   }
-  // The stored copy, filled block by block (prepared: unit norm for cosine)
-  // while the caller releases each block behind it.
-  std::vector<float> rows;
-  rows.reserve(n * d());
-  hnsw::AdviseHugePages(rows.data(), n * d() * sizeof(float));
-  for (size_t b = 0; b < n; b += kOwnedBlock) {
-    const size_t m = std::min(kOwnedBlock, n - b);
-    PreparedVectors block(x + b * d(), m, d(), metric(), *ctx.pool);
-    rows.insert(rows.end(), block.data(), block.data() + m * d());
-    release(b, b + m);
-  }
-  hnsw::FloatSpace space(rows.data(), n, nullptr, d(), IsSimilarity(metric()));
-  KILN_RETURN_IF_ERROR(InsertIntoGraph(space, n, ctx));
+  hnsw::OwnedRows input(x, n, d(), metric(), release, readable_after_release);
+  status = build_codes_ && !locality_order_ ? AddOwnedOnCodes(input, ctx) : AddOwnedCopy(input, ctx);
+  input.ReleaseRest();
+  if (!status.ok()) graph_.Truncate(0);
+  return status;
+}
+
+Status HnswIndex::AddOwnedCopy(hnsw::OwnedRows& input, const ExecContext& ctx) {
+  // The stored copy, filled block by block while the caller releases each
+  // block behind it; the graph is built on it.
+  std::vector<float> rows = input.Assemble(nullptr, false, *ctx.pool);
+  hnsw::FloatSpace space(rows.data(), input.n(), nullptr, d(), IsSimilarity(metric()));
+  KILN_RETURN_IF_ERROR(InsertIntoGraph(space, input.n(), ctx));
   // The storage (and its norms) once the build's codes are freed.
-  auto stored = FlatIndex::FromVectors(d(), metric(), std::move(rows));
-  if (!stored.ok()) {
-    graph_.Truncate(0);
-    return stored.status();
+  KILN_ASSIGN_OR_RETURN(storage_, FlatIndex::FromVectors(d(), metric(), std::move(rows)));
+  return OkStatus();
+}
+
+Status HnswIndex::AddOwnedOnCodes(hnsw::OwnedRows& input, const ExecContext& ctx) {
+  const bool inner_product = IsSimilarity(metric());
+  hnsw::BuildCodes codes(input.n(), d(), inner_product);
+  // Rows that can be read again after the build are re-ranked on fine codes
+  // (half their bytes) instead of being held during it.
+  std::optional<hnsw::FineCodes> fine;
+  if (rerank_ && input.readable_after_release()) fine.emplace(input.n(), d(), inner_product);
+  input.EncodeInto(codes, fine ? &*fine : nullptr, *ctx.pool);
+  KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hnsw insert"));
+  const bool rerank = rerank_ && !codes.exact();
+  if (!rerank) fine.reset();
+  // Lossy codes re-ranked on floats: the rows during the build too.
+  std::vector<float> rows;
+  if (rerank && !fine) rows = input.Assemble(&codes, false, *ctx.pool);
+  const hnsw::FloatSpace float_rows(rows.data(), input.n(), nullptr, d(), inner_product);
+  AppendLevels(input.n());
+  if (fine) {
+    const hnsw::FineSpace fine_rows(*fine);
+    KILN_RETURN_IF_ERROR(hnsw::InsertNodesOnCodes(graph_, 0, codes, &fine_rows, ef_construction(), ctx));
+    fine.reset();
+  } else {
+    KILN_RETURN_IF_ERROR(hnsw::InsertNodesOnCodes(graph_, 0, codes, rerank ? &float_rows : nullptr,
+                                                  ef_construction(), ctx));
   }
-  storage_ = std::move(*stored);
+  // Otherwise the rows after it, freeing the codes as they are read.
+  if (rows.empty()) rows = input.Assemble(&codes, true, *ctx.pool);
+  KILN_ASSIGN_OR_RETURN(storage_, FlatIndex::FromVectors(d(), metric(), std::move(rows)));
   return OkStatus();
 }
 

@@ -7,8 +7,9 @@
 //
 // Distances inside the graph are squared L2, or the negated inner product
 // for kInnerProduct and kCosine (as Faiss); Search returns inner products.
-// The graph is always built on float vectors (for SQ storage, the vectors
-// given to Add, before encoding); SQ storage is searched on its codes.
+// The graph is built on the float vectors given to Add (for SQ storage,
+// before encoding), through 8-bit build codes by default (hnsw/hnsw_codes.h);
+// SQ storage is searched on its codes.
 #pragma once
 
 #include <cstddef>
@@ -21,12 +22,16 @@
 #include <string>
 
 #include "kiln/index/flat_index.h"
+#include "kiln/index/hnsw/hnsw_build.h"
 #include "kiln/index/hnsw/hnsw_graph.h"
 #include "kiln/index/hnsw/hnsw_space.h"
 #include "kiln/index/index.h"
 #include "kiln/index/sq_index.h"
 
 namespace kiln::index {
+namespace hnsw {
+class OwnedRows;
+}  // namespace hnsw
 
 // How Search walks the graph at level 0.
 enum class HnswWalk {
@@ -65,13 +70,24 @@ class HnswIndex final : public Index {
   // them. Cancelled: the index is left as it was before the call.
   Status Add(const float* x, size_t n, const ExecContext& ctx) override;
   // Add for a caller that gives its rows up: with flat storage and an empty
-  // index the rows are copied into the storage block by block, calling
-  // release(begin, end) after each block so that the caller returns their
-  // memory (Dataset::ReleaseRows), and the graph is built on the stored copy:
-  // the input and its copy are never both resident. Otherwise Add, then
-  // release(0, n). The rows are released whatever the outcome; on error or
-  // cancellation the index is left empty as it was.
+  // index the rows are read in blocks (hnsw/hnsw_owned_rows.h), calling
+  // release(begin, end) after a block's last read so that the caller returns
+  // their memory (Dataset::ReleaseRows), and the input, the build codes and
+  // the stored copy are not all resident at once. readable_after_release:
+  // the rows can be read again after release (Dataset::is_mapped: a mapped
+  // file reads them back), so a block may be read, released, and read and
+  // released again later; otherwise each row is released once. Memory on
+  // build codes (the default): exact codes (8-bit pixels), or lossy codes
+  // without re-ranking: codes + graph during the build, the stored rows
+  // decoded from the codes or read again after it (a caller whose rows are
+  // not readable after release keeps lossy blocks until then); lossy codes
+  // with re-ranking: rows + codes + graph. Otherwise Add, then release(0, n).
+  // The rows are released whatever the outcome; on error or cancellation the
+  // index is left empty as it was.
   using ReleaseRows = std::function<void(size_t begin, size_t end)>;
+  Status AddOwned(const float* x, size_t n, const ReleaseRows& release,
+                  bool readable_after_release, const ExecContext& ctx);
+  // AddOwned with rows that are not readable after release.
   Status AddOwned(const float* x, size_t n, const ReleaseRows& release, const ExecContext& ctx);
   // ef = params.ef_search, or ef_search() when 0; at least k.
   Status Search(const float* queries, size_t nq, size_t k, const SearchParams& params,
@@ -86,6 +102,8 @@ class HnswIndex final : public Index {
   void set_ef_search(size_t ef) { graph_.ef_search = static_cast<int32_t>(ef); }
   // Build on 8-bit codes (default) or on floats throughout (hnsw/hnsw_build.h).
   void set_build_codes(bool on) { build_codes_ = on; }
+  // Re-rank candidates on floats when the build codes are lossy (default on).
+  void set_rerank(bool on) { rerank_ = on; }
   // Large first builds on codes relabel the nodes in a locality order for
   // the build (hnsw/hnsw_locality.h; default off).
   void set_locality_order(bool on) { locality_order_ = on; }
@@ -100,6 +118,12 @@ class HnswIndex final : public Index {
   std::vector<float> DecodedStorage(ThreadPool& pool) const;
   // Checks n more nodes fit (InvalidArgument otherwise).
   Status CheckCapacity(size_t n) const;
+  hnsw::HnswBuildOptions BuildOptions() const;
+  // Draws levels for n new nodes and appends them to the graph (no links).
+  void AppendLevels(size_t n);
+  // AddOwned's two builds: on the stored copy, or on codes from the input.
+  Status AddOwnedCopy(hnsw::OwnedRows& input, const ExecContext& ctx);
+  Status AddOwnedOnCodes(hnsw::OwnedRows& input, const ExecContext& ctx);
   // Draws levels for n new nodes and links them into the graph; space gives
   // every node's prepared rows. On error the graph is truncated back.
   Status InsertIntoGraph(const hnsw::FloatSpace& space, size_t n, const ExecContext& ctx);
@@ -108,6 +132,7 @@ class HnswIndex final : public Index {
   std::unique_ptr<Index> storage_;
   std::mt19937_64 rng_;
   bool build_codes_ = true;
+  bool rerank_ = true;
   bool locality_order_ = false;
   HnswWalk walk_ = HnswWalk::kFaiss;
 };

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 #include <deque>
 #include <utility>
 #include <vector>
@@ -226,6 +228,7 @@ TEST(HnswIndexTest, CancelledAddLeavesIndexUnchanged) {
 
 // Records AddOwned's release calls; checks they tile [0, n) in order.
 struct ReleaseLog {
+  using Fn = HnswIndex::ReleaseRows;
   std::vector<std::pair<size_t, size_t>> calls;
   HnswIndex::ReleaseRows fn() {
     return [this](size_t b, size_t e) { calls.emplace_back(b, e); };
@@ -240,8 +243,29 @@ struct ReleaseLog {
   }
 };
 
+// A release that clears the rows, as Dataset::ReleaseRows does to an owned
+// buffer (a later read of them finds NaN here).
+ReleaseLog::Fn Clobbering(ReleaseLog& log, std::vector<float>& x, size_t d) {
+  return [&log, &x, d](size_t b, size_t e) {
+    log.calls.emplace_back(b, e);
+    std::fill(x.begin() + static_cast<ptrdiff_t>(b * d), x.begin() + static_cast<ptrdiff_t>(e * d), NAN);
+  };
+}
+
+void ExpectSameIndex(const HnswIndex& owned, const HnswIndex& added, std::string_view what) {
+  EXPECT_EQ(owned.graph().levels, added.graph().levels) << what;
+  EXPECT_EQ(owned.graph().neighbors, added.graph().neighbors) << what;
+  EXPECT_EQ(owned.graph().entry_point, added.graph().entry_point) << what;
+  const auto& a = static_cast<const FlatIndex&>(owned.storage());
+  const auto& b = static_cast<const FlatIndex&>(added.storage());
+  ASSERT_EQ(a.ntotal(), b.ntotal()) << what;
+  EXPECT_TRUE(std::equal(a.vectors(), a.vectors() + a.ntotal() * a.d(), b.vectors())) << what;
+  EXPECT_EQ(a.norms(), b.norms()) << what;
+}
+
 TEST(HnswIndexTest, AddOwnedBuildsTheSameIndexAsAdd) {
-  // More rows than one block of AddOwned's copy (16384), one thread.
+  // More rows than one block of AddOwned (16384), one thread; lossy codes,
+  // re-ranked on floats (the default), so the rows are held during the build.
   const size_t n = 20000, d = 6;
   const std::vector<float> x = ClusteredVectors(n, d, 30, 1.0f, 51);
   for (Metric metric : {Metric::kL2, Metric::kCosine}) {
@@ -250,19 +274,94 @@ TEST(HnswIndexTest, AddOwnedBuildsTheSameIndexAsAdd) {
     HnswIndex owned(d, metric, 6, 5);
     owned.set_ef_construction(24);
     ReleaseLog log;
-    const Status st = owned.AddOwned(x.data(), n, log.fn(), env.ctx);
+    std::vector<float> input = x;
+    const Status st = owned.AddOwned(input.data(), n, Clobbering(log, input, d), env.ctx);
     ASSERT_TRUE(st.ok()) << st.ToString();
     EXPECT_GT(log.calls.size(), 1u);
     EXPECT_TRUE(log.Tiles(n));
-    EXPECT_EQ(owned.graph().levels, added->graph().levels) << MetricName(metric);
-    EXPECT_EQ(owned.graph().neighbors, added->graph().neighbors) << MetricName(metric);
-    EXPECT_EQ(owned.graph().entry_point, added->graph().entry_point);
-    const auto& a = static_cast<const FlatIndex&>(owned.storage());
-    const auto& b = static_cast<const FlatIndex&>(added->storage());
-    ASSERT_EQ(a.ntotal(), n);
-    EXPECT_TRUE(std::equal(a.vectors(), a.vectors() + n * d, b.vectors())) << MetricName(metric);
-    EXPECT_EQ(a.norms(), b.norms());
+    ExpectSameIndex(owned, *added, MetricName(metric));
   }
+}
+
+TEST(HnswIndexTest, AddOwnedOnExactCodesReleasesBeforeTheBuildAndDecodesTheRows) {
+  // 8-bit pixels: the build codes are exact, so every block is released
+  // once encoded (before the graph exists) and the stored rows are decoded.
+  const size_t n = 20000, d = 6;
+  std::vector<float> x = ClusteredVectors(n, d, 30, 40.0f, 52);
+  for (float& v : x) v = std::clamp(std::round(v + 128.0f), 0.0f, 255.0f);
+  auto added = Build(x, d, Metric::kL2, 6, 24, 1, 5);
+  TestEnv env(1);
+  HnswIndex owned(d, Metric::kL2, 6, 5);
+  owned.set_ef_construction(24);
+  ReleaseLog log;
+  std::vector<float> input = x;
+  size_t released_before_build = 0;
+  auto release = [&](size_t b, size_t e) {
+    if (owned.graph().ntotal() == 0) released_before_build = e;
+    Clobbering(log, input, d)(b, e);
+  };
+  ASSERT_TRUE(owned.AddOwned(input.data(), n, release, env.ctx).ok());
+  EXPECT_TRUE(log.Tiles(n));
+  EXPECT_EQ(released_before_build, n);
+  ExpectSameIndex(owned, *added, "exact codes");
+}
+
+TEST(HnswIndexTest, AddOwnedWithoutRerankReadsRowsAgainAfterRelease) {
+  const size_t n = 20000, d = 6;
+  const std::vector<float> x = ClusteredVectors(n, d, 30, 1.0f, 53);
+  TestEnv env(1);
+  HnswIndex added(d, Metric::kL2, 6, 5);
+  added.set_ef_construction(24);
+  added.set_rerank(false);
+  ASSERT_TRUE(added.Add(x.data(), n, env.ctx).ok());
+  for (bool readable : {true, false}) {
+    HnswIndex owned(d, Metric::kL2, 6, 5);
+    owned.set_ef_construction(24);
+    owned.set_rerank(false);
+    ReleaseLog log;
+    std::vector<float> input = x;
+    // Readable after release (a mapped file): the rows stay; otherwise cleared.
+    const auto release = readable ? log.fn() : Clobbering(log, input, d);
+    ASSERT_TRUE(owned.AddOwned(input.data(), n, release, readable, env.ctx).ok());
+    // Readable: each block released after encoding and again after its copy.
+    EXPECT_EQ(log.calls.size(), readable ? 4u : 2u);
+    std::vector<size_t> times(n, 0);
+    for (const auto& [b, e] : log.calls)
+      for (size_t i = b; i < e; ++i) ++times[i];
+    EXPECT_EQ(*std::min_element(times.begin(), times.end()), readable ? 2u : 1u);
+    ExpectSameIndex(owned, added, readable ? "readable" : "not readable");
+  }
+}
+
+TEST(HnswIndexTest, AddOwnedReadableAfterReleaseReranksOnFineCodes) {
+  // Rows readable after release, lossy codes, re-ranking on (the default):
+  // the build re-ranks on 16-bit fine codes and reads the rows again after
+  // it; recall as with the float re-ranking of Add.
+  const size_t n = 20000, nq = 200, d = 8, k = 10;
+  auto [x, q] = Data(n, nq, d, 40, 54);
+  std::vector<float> ed(nq * k);
+  std::vector<idx_t> exact(nq * k);
+  BruteForceKnn(q.data(), nq, x.data(), n, d, Metric::kL2, k, ed.data(), exact.data());
+  auto added = Build(x, d, Metric::kL2, 8, 40, 2, 5);
+  TestEnv env(2);
+  HnswIndex owned(d, Metric::kL2, 8, 5);
+  owned.set_ef_construction(40);
+  ReleaseLog log;
+  ASSERT_TRUE(owned.AddOwned(x.data(), n, log.fn(), true, env.ctx).ok());
+  EXPECT_EQ(log.calls.size(), 4u);  // after encoding, and after the copy
+  EXPECT_TRUE(owned.graph().Validate().ok());
+  EXPECT_EQ(ReachableAtLevel0(owned.graph()), n);
+  const auto& stored = static_cast<const FlatIndex&>(owned.storage());
+  EXPECT_TRUE(std::equal(x.begin(), x.end(), stored.vectors()));
+  std::vector<float> dist(nq * k);
+  std::vector<idx_t> got(nq * k), want(nq * k);
+  SearchParams params;
+  params.ef_search = 20;
+  ASSERT_TRUE(owned.Search(q.data(), nq, k, params, dist.data(), got.data(), env.ctx).ok());
+  ASSERT_TRUE(added->Search(q.data(), nq, k, params, dist.data(), want.data(), env.ctx).ok());
+  const double r_owned = Recall(exact, got, nq, k), r_added = Recall(exact, want, nq, k);
+  EXPECT_GT(r_owned, 0.9);
+  EXPECT_GT(r_owned, r_added - 0.01) << r_added;
 }
 
 TEST(HnswIndexTest, AddOwnedCancelledLeavesIndexEmptyAndReleasesRows) {
@@ -273,6 +372,23 @@ TEST(HnswIndexTest, AddOwnedCancelledLeavesIndexEmptyAndReleasesRows) {
   env.cancel.Cancel();
   ReleaseLog log;
   EXPECT_EQ(index.AddOwned(x.data(), n, log.fn(), env.ctx).code(), StatusCode::kCancelled);
+  EXPECT_TRUE(log.Tiles(n));
+  EXPECT_EQ(index.ntotal(), 0u);
+  EXPECT_EQ(index.storage().ntotal(), 0u);
+}
+
+TEST(HnswIndexTest, AddOwnedCancelledAfterEncodingLeavesIndexEmptyAndReleasesEveryRow) {
+  const size_t n = 20000, d = 6;
+  const std::vector<float> x = ClusteredVectors(n, d, 30, 1.0f, 62);
+  TestEnv env;
+  HnswIndex index(d, Metric::kL2, 6);
+  ReleaseLog log;
+  // Cancelled while the input is being encoded (the first release).
+  auto release = [&](size_t b, size_t e) {
+    env.cancel.Cancel();
+    log.calls.emplace_back(b, e);
+  };
+  EXPECT_EQ(index.AddOwned(x.data(), n, release, true, env.ctx).code(), StatusCode::kCancelled);
   EXPECT_TRUE(log.Tiles(n));
   EXPECT_EQ(index.ntotal(), 0u);
   EXPECT_EQ(index.storage().ntotal(), 0u);

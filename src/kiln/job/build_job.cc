@@ -194,7 +194,8 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
     // HNSW-Flat stores the vectors itself: hand the rows over instead of
     // keeping the input and the stored copy both in memory.
     const auto release = [&data](size_t begin, size_t end) { data.ReleaseRows(begin, end); };
-    KILN_RETURN_IF_ERROR(hnsw->AddOwned(data.data(), data.n(), release, ctx));
+    // A mapped file's released rows read back from the file.
+    KILN_RETURN_IF_ERROR(hnsw->AddOwned(data.data(), data.n(), release, data.is_mapped(), ctx));
     if (data.has_ids()) {
       KILN_ASSIGN_OR_RETURN(built, index::IdMapIndex::FromParts(std::move(built), data.ids()));
     }

@@ -59,7 +59,7 @@ class Builder {
  private:
   // Adds q to node's links at level, re-pruning a full list.
   void AddLink(int32_t node, int32_t q, float d, int level, std::vector<Neighbor>& cand,
-               std::vector<Neighbor>& kept);
+               std::vector<Neighbor>& kept, std::vector<int32_t>& ids, std::vector<float>& dists);
   void WriteLinks(int32_t node, int level, const std::vector<Neighbor>& links) {
     const size_t b = g_.begin(static_cast<size_t>(node), level);
     const size_t e = g_.end(static_cast<size_t>(node), level);
@@ -118,7 +118,7 @@ void Builder<Space, Exact>::Insert(int32_t q, HnswScratch& s, Space& space, Exac
       const NodeLock lock(&locks_, q);
       WriteLinks(q, l, s.selected);
     }
-    for (const Neighbor& v : s.selected) AddLink(v.id, q, v.d, l, cand, kept);
+    for (const Neighbor& v : s.selected) AddLink(v.id, q, v.d, l, cand, kept, s.ids, s.dists);
     cur = sorted.front();
   }
   if (level > max_level) {
@@ -128,8 +128,9 @@ void Builder<Space, Exact>::Insert(int32_t q, HnswScratch& s, Space& space, Exac
 }
 
 template <class Space, class Exact>
-void Builder<Space, Exact>::AddLink(int32_t node, int32_t q, float d, int level, std::vector<Neighbor>& cand,
-                      std::vector<Neighbor>& kept) {
+void Builder<Space, Exact>::AddLink(int32_t node, int32_t q, float d, int level,
+                                    std::vector<Neighbor>& cand, std::vector<Neighbor>& kept,
+                                    std::vector<int32_t>& ids, std::vector<float>& dists) {
   const NodeLock lock(&locks_, node);
   const size_t b = g_.begin(static_cast<size_t>(node), level);
   const size_t e = g_.end(static_cast<size_t>(node), level);
@@ -139,9 +140,17 @@ void Builder<Space, Exact>::AddLink(int32_t node, int32_t q, float d, int level,
     g_.neighbors[s] = q;
     return;
   }
+  // The distances from node to its links through a Space (Between's values),
+  // whose ToNodes fetches the links' rows ahead of scoring them.
+  const size_t m = e - b;
+  ids.assign(g_.neighbors.begin() + static_cast<ptrdiff_t>(b), g_.neighbors.begin() + static_cast<ptrdiff_t>(e));
+  dists.resize(m);
+  Space from_node = space_;
+  from_node.SetQueryNode(node);
+  from_node.ToNodes(ids.data(), m, dists.data());
   cand.clear();
   cand.push_back({d, q});
-  for (size_t t = b; t < e; ++t) cand.push_back({space_.Between(node, g_.neighbors[t]), g_.neighbors[t]});
+  for (size_t t = 0; t < m; ++t) cand.push_back({dists[t], ids[t]});
   std::sort(cand.begin(), cand.end(), Closer);
   SelectNeighbors(space_, cand, e - b, kept);
   WriteLinks(node, level, kept);
@@ -295,7 +304,7 @@ Status InsertInLocalityOrder(HnswGraph& graph, const FloatSpace& rows, size_t d,
   {
     const BuildCodes codes(rows, n, d, inner_product, *ctx.pool, order.data());
     const PermutedRows exact(rows, order.data());
-    KILN_RETURN_IF_ERROR(InsertWith(built, 0, CodeSpace(codes), codes.exact() ? nullptr : &exact,
+    KILN_RETURN_IF_ERROR(InsertWith(built, 0, CodeSpace(codes), codes.exact() || !options.rerank ? nullptr : &exact,
                                     options.ef_construction, ctx, build_id.data()));
   }
   for (int round = 0; round < 16 && RepairReachability(built) > 0; ++round) {
@@ -317,17 +326,41 @@ Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_
   if (options.build_codes) {
     KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hnsw insert"));
     const BuildCodes codes(rows, n, d, inner_product, *ctx.pool);
-    const FloatSpace* exact = codes.exact() ? nullptr : &rows;
-    KILN_RETURN_IF_ERROR(
-        InsertWith(graph, first, CodeSpace(codes), exact, options.ef_construction, ctx));
-  } else {
-    KILN_RETURN_IF_ERROR(InsertWith(graph, first, rows, static_cast<const FloatSpace*>(nullptr),
-                                    options.ef_construction, ctx));
+    const FloatSpace* exact = codes.exact() || !options.rerank ? nullptr : &rows;
+    return InsertNodesOnCodes(graph, first, codes, exact, options.ef_construction, ctx);
   }
+  KILN_RETURN_IF_ERROR(InsertWith(graph, first, rows, static_cast<const FloatSpace*>(nullptr),
+                                  options.ef_construction, ctx));
   // A replaced link can strand another node; a few rounds settle it.
   for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
   }
   return OkStatus();
+}
+
+namespace {
+
+template <class Exact>
+Status InsertOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes, const Exact* rerank_rows,
+                     size_t ef_construction, const ExecContext& ctx) {
+  if (first >= graph.ntotal()) return OkStatus();
+  KILN_RETURN_IF_ERROR(InsertWith(graph, first, CodeSpace(codes), rerank_rows, ef_construction, ctx));
+  for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
+                          const FloatSpace* rerank_rows, size_t ef_construction,
+                          const ExecContext& ctx) {
+  return InsertOnCodes(graph, first, codes, rerank_rows, ef_construction, ctx);
+}
+
+Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
+                          const FineSpace* rerank_rows, size_t ef_construction,
+                          const ExecContext& ctx) {
+  return InsertOnCodes(graph, first, codes, rerank_rows, ef_construction, ctx);
 }
 
 }  // namespace kiln::index::hnsw

@@ -24,6 +24,9 @@ struct HnswBuildOptions {
   // Walk the graph on 8-bit build codes (hnsw_codes.h), re-ranking on floats
   // when the codes are lossy; false: float distances throughout.
   bool build_codes = true;
+  // With lossy build codes, re-rank each level's candidates on the float
+  // rows before choosing neighbours; false: codes alone (rows unread).
+  bool rerank = true;
   // With build codes, a graph of at least min_locality_nodes new nodes
   // (first == 0) is built on ids in a locality order (hnsw_locality.h) and
   // mapped back to input ids; the insertion order stays the input order.
@@ -40,6 +43,18 @@ struct HnswBuildOptions {
 // CancelledError with the graph partly built (the caller truncates it).
 Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_t d,
                    bool inner_product, const HnswBuildOptions& options, const ExecContext& ctx);
+
+class BuildCodes;
+class FineSpace;
+// InsertNodes on build codes made by the caller (one per node of the graph),
+// re-ranking each level's candidates on rerank_rows (float rows or fine
+// codes) when not null.
+Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
+                          const FloatSpace* rerank_rows, size_t ef_construction,
+                          const ExecContext& ctx);
+Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
+                          const FineSpace* rerank_rows, size_t ef_construction,
+                          const ExecContext& ctx);
 
 // Makes every node reachable from the entry point through level-0 links
 // (pruning can strand a few): an unreachable node gets a link from one of

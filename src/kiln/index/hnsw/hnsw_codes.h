@@ -9,9 +9,12 @@
 //   x·y ≈ Σ offset² + scale·(t(cx) + t(cy)) + scale²·Σ cx[i]·cy[i],
 //   t(c) = Σ offset[i]·c[i] (kept per node).
 // When every value is reproduced exactly (e.g. 8-bit pixels) the build
-// distances are exact; otherwise the builder re-ranks candidates on floats.
+// distances are exact; otherwise the builder re-ranks candidates on floats,
+// or on 16-bit fine codes (FineCodes: the same offsets, 65535 steps) where
+// the float rows are not to be held during the build.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -42,6 +45,29 @@ class BuildCodes {
   // rows.Row(order[i]) (code i is node i of a graph on those ids).
   BuildCodes(const FloatSpace& rows, size_t n, size_t d, bool inner_product, ThreadPool& pool,
              const int32_t* order = nullptr);
+  // Codes for n rows given block by block in two passes (for a caller that
+  // streams its input, HnswIndex::AddOwned): ObserveRange over every row,
+  // then Encode of every row; the codes are usable once all are encoded.
+  BuildCodes(size_t n, size_t d, bool inner_product);
+  // Pass 1: widens the per-component ranges with rows (m×d).
+  void ObserveRange(const float* rows, size_t m, ThreadPool& pool);
+  // Pass 2: writes the codes of rows [first, first + m) from rows (m×d);
+  // true when they reproduce every value of these rows exactly. The first
+  // call fixes offset and scale (no ObserveRange after it).
+  bool Encode(const float* rows, size_t first, size_t m, ThreadPool& pool);
+  // Writes the decoded rows [first, first + m) (m×d floats; equal to the
+  // encoded rows bit for bit where Encode said exact).
+  void Decode(size_t first, size_t m, float* out, ThreadPool& pool) const;
+  // Returns the whole memory pages of codes [first, first + m) to the
+  // system (those codes are not read again).
+  void Release(size_t first, size_t m);
+  // Fixes offset and scale from the ranges observed so far (the first
+  // Encode does it otherwise).
+  void FinishRange();
+  // x[i] ≈ offset()[i] + range() / 255 · c[i] (range(): the largest
+  // component range; valid once the range is fixed).
+  const std::vector<float>& offset() const { return offset_; }
+  float range() const { return range_; }
 
   const uint8_t* code(int32_t id) const { return codes_.data() + static_cast<size_t>(id) * d_; }
   // True when decoding gives back every input value exactly.
@@ -56,10 +82,18 @@ class BuildCodes {
   size_t d() const { return d_; }
 
  private:
+  // The two passes over rows given as row(i) for i in [0, m) (code first + i).
+  template <class Row>
+  void ObserveRows(const Row& row, size_t m, ThreadPool& pool);
+  template <class Row>
+  bool EncodeRows(const Row& row, size_t first, size_t m, ThreadPool& pool);
+  size_t n_;
   size_t d_;
   bool inner_product_;
   bool exact_ = true;
-  float scale_ = 1, scale2_ = 1, offset_sq_ = 0;
+  bool encoding_ = false;
+  float scale_ = 1, scale2_ = 1, offset_sq_ = 0, range_ = 0;
+  std::vector<float> lo_, hi_;  // per-component ranges (pass 1)
   std::vector<float> offset_;
   std::vector<float> term_;  // t(c) per node (inner product only)
   AlignedBuffer<uint8_t> codes_;  // n·d, written once (huge pages advised first)
@@ -76,20 +110,95 @@ class CodeSpace {
  public:
   explicit CodeSpace(const BuildCodes& codes) : codes_(&codes) {}
   void SetQueryNode(int32_t id) { q_ = id; }
+  // Scores ids in order while the codes of the next few are fetched: as many
+  // ahead as fit in kPrefetchLines cache lines (all of a level-0 list at
+  // d = 128), so their DRAM reads overlap instead of queueing one by one.
   void ToNodes(const int32_t* ids, size_t n, float* out) const {
+    const size_t lines = std::min<size_t>((codes_->d() + 63) / 64, kPrefetchLines);
+    const size_t ahead = std::max<size_t>(1, kPrefetchLines / lines);
+    for (size_t j = 0; j < std::min(ahead, n); ++j) Prefetch(ids[j], lines);
     for (size_t j = 0; j < n; ++j) {
-      if (j + 1 < n) {
-        const auto* p = reinterpret_cast<const char*>(codes_->code(ids[j + 1]));
-        for (size_t off = 0; off < codes_->d() && off < 2048; off += 64) __builtin_prefetch(p + off);
-      }
+      if (j + ahead < n) Prefetch(ids[j + ahead], lines);
       out[j] = codes_->Distance(q_, ids[j]);
     }
   }
   float Between(int32_t a, int32_t b) const { return codes_->Distance(a, b); }
 
  private:
+  static constexpr size_t kPrefetchLines = 64;
+  void Prefetch(int32_t id, size_t lines) const {
+    const auto* p = reinterpret_cast<const char*>(codes_->code(id));
+    for (size_t l = 0; l < lines; ++l) __builtin_prefetch(p + l * 64);
+  }
+
   const BuildCodes* codes_;
   int32_t q_ = 0;
+};
+
+}  // namespace kiln::index::hnsw
+
+namespace kiln::index::hnsw {
+
+// 16-bit codes of the rows BuildCodes encodes (its offsets, the largest
+// range in 65535 steps): distances within ~1e-5 of the range of the float
+// ones, at half the float rows' bytes. The build re-ranks on them when the
+// float rows are not kept during the build (HnswIndex::AddOwned).
+class FineCodes {
+ public:
+  FineCodes(size_t n, size_t d, bool inner_product);
+  // Writes the codes of rows [first, first + m) (m×d) with codes' offsets
+  // and range (fixed: BuildCodes::FinishRange).
+  void Encode(const BuildCodes& codes, const float* rows, size_t first, size_t m, ThreadPool& pool);
+  const uint16_t* code(int32_t id) const { return codes_.data() + static_cast<size_t>(id) * d_; }
+  // The d floats of a code for distances: offset + step·c for inner
+  // products, step·c for L2 (the offsets cancel).
+  void Decode(const uint16_t* c, float* out) const {
+    if (inner_product_) {
+      for (size_t j = 0; j < d_; ++j) out[j] = offset_[j] + step_ * static_cast<float>(c[j]);
+    } else {
+      for (size_t j = 0; j < d_; ++j) out[j] = step_ * static_cast<float>(c[j]);
+    }
+  }
+  bool inner_product() const { return inner_product_; }
+  size_t d() const { return d_; }
+
+ private:
+  size_t n_, d_;
+  bool inner_product_;
+  float step_ = 1;
+  std::vector<float> offset_;
+  AlignedBuffer<uint16_t> codes_;  // n·d
+};
+
+// Re-ranking distances on FineCodes (the Exact rows of the builder): codes
+// decoded to floats, distances by the float kernels. One per worker.
+class FineSpace {
+ public:
+  explicit FineSpace(const FineCodes& codes)
+      : codes_(&codes), kernels_(&simd::ActiveKernels()), q_(codes.d()), x_(codes.d()) {}
+  void SetQueryNode(int32_t id) { codes_->Decode(codes_->code(id), q_.data()); }
+  void ToNodes(const int32_t* ids, size_t n, float* out) const {
+    const size_t d = codes_->d();
+    const size_t lines = std::min<size_t>((d * sizeof(uint16_t) + 63) / 64, 64);
+    const size_t ahead = std::max<size_t>(1, 64 / lines);
+    auto prefetch = [&](int32_t id) {
+      const auto* p = reinterpret_cast<const char*>(codes_->code(id));
+      for (size_t l = 0; l < lines; ++l) __builtin_prefetch(p + l * 64);
+    };
+    for (size_t j = 0; j < std::min(ahead, n); ++j) prefetch(ids[j]);
+    for (size_t j = 0; j < n; ++j) {
+      if (j + ahead < n) prefetch(ids[j + ahead]);
+      codes_->Decode(codes_->code(ids[j]), x_.data());
+      out[j] = codes_->inner_product() ? -kernels_->inner_product(q_.data(), x_.data(), d)
+                                       : kernels_->l2sqr(q_.data(), x_.data(), d);
+    }
+  }
+
+ private:
+  const FineCodes* codes_;
+  const simd::DistanceKernels* kernels_;
+  std::vector<float> q_;
+  mutable std::vector<float> x_;
 };
 
 }  // namespace kiln::index::hnsw

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -61,6 +63,46 @@ TEST(HnswCodesTest, IntegerPixelsAreExactAndFloatsApproximate) {
     p.SetQueryNode(3);
     p.ToNodes(&j, 1, &want);
     EXPECT_NEAR(ip.Distance(3, j), want, 0.3f);
+  }
+}
+
+TEST(HnswCodesTest, FineCodesGiveFloatDistancesInTwoPasses) {
+  ThreadPool pool(2);
+  const size_t n = 300, d = 37;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0, 1);
+  std::vector<float> x(n * d);
+  for (float& v : x) v = normal(rng);
+  for (bool ip : {false, true}) {
+    // Block by block (two passes) as AddOwned streams its input.
+    BuildCodes codes(n, d, ip);
+    FineCodes fine(n, d, ip);
+    codes.ObserveRange(x.data(), 100, pool);
+    codes.ObserveRange(x.data() + 100 * d, n - 100, pool);
+    codes.FinishRange();
+    for (size_t b : {0, 100}) {
+      const size_t m = b == 0 ? 100 : n - 100;
+      EXPECT_FALSE(codes.Encode(x.data() + b * d, b, m, pool));
+      fine.Encode(codes, x.data() + b * d, b, m, pool);
+    }
+    // The same codes as the one-pass constructor.
+    const BuildCodes whole(FloatSpace(x.data(), n, nullptr, d, ip), n, d, ip, pool);
+    for (int32_t i = 0; i < static_cast<int32_t>(n); i += 37)
+      EXPECT_TRUE(std::equal(codes.code(i), codes.code(i) + d, whole.code(i))) << i;
+    FloatSpace rows(x.data(), n, nullptr, d, ip);
+    FineSpace space(fine);
+    rows.SetQueryNode(5);
+    space.SetQueryNode(5);
+    for (int32_t j = 0; j < 50; ++j) {
+      float want, got;
+      rows.ToNodes(&j, 1, &want);
+      space.ToNodes(&j, 1, &got);
+      EXPECT_NEAR(got, want, 1e-3f * (std::abs(want) + 1)) << (ip ? "ip " : "l2 ") << j;
+    }
+    // Decoding gives the rows back within half an 8-bit step.
+    std::vector<float> decoded(n * d);
+    codes.Decode(0, n, decoded.data(), pool);
+    for (size_t i = 0; i < n * d; ++i) ASSERT_NEAR(decoded[i], x[i], codes.range() / 255 * 0.51f);
   }
 }
 

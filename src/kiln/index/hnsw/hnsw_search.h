@@ -75,11 +75,11 @@ class NodeLock {
 // and the two heaps of a layer search.
 class HnswScratch {
  public:
-  // Starts a new walk over a graph of n nodes (O(1) except every 65535 walks).
+  // Starts a new walk over a graph of n nodes (O(1) except every 255 walks).
   void NewWalk(size_t n) {
     if (visited_.size() < n) {
       visited_.reserve(n);
-      AdviseHugePages(visited_.data(), n * sizeof(uint16_t));
+      AdviseHugePages(visited_.data(), n);
       visited_.resize(n, 0);
     }
     if (++epoch_ == 0) {
@@ -89,7 +89,7 @@ class HnswScratch {
   }
   // Marks id; true when it was not yet visited in this walk.
   bool Visit(int32_t id) {
-    uint16_t& v = visited_[static_cast<size_t>(id)];
+    uint8_t& v = visited_[static_cast<size_t>(id)];
     if (v == epoch_) return false;
     v = epoch_;
     return true;
@@ -102,8 +102,8 @@ class HnswScratch {
   std::vector<Neighbor> selected;
 
  private:
-  std::vector<uint16_t> visited_;  // 16-bit stamps: half the cache footprint
-  uint16_t epoch_ = 0;
+  std::vector<uint8_t> visited_;  // 8-bit stamps: n bytes per worker, cache-friendly
+  uint8_t epoch_ = 0;
 };
 
 struct MinHeapOrderT {
