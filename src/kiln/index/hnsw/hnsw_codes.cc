@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -130,7 +131,9 @@ bool BuildCodes::EncodeRows(const Row& row, size_t first, size_t m, ThreadPool& 
       for (size_t j = 0; j < d; ++j) {
         const float v = std::nearbyint((x[j] - offset_[j]) * inv);
         c[j] = static_cast<uint8_t>(std::clamp(v, 0.0f, 255.0f));
-        all_exact = all_exact && offset_[j] + scale_ * static_cast<float>(c[j]) == x[j];
+        // Bitwise, so that decoding gives back the very bytes (-0.0 included).
+        all_exact = all_exact && std::bit_cast<uint32_t>(offset_[j] + scale_ * static_cast<float>(c[j])) ==
+                                     std::bit_cast<uint32_t>(x[j]);
         t += offset_[j] * static_cast<float>(c[j]);
       }
       if (inner_product_) term_[first + i] = t;
