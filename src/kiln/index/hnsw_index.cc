@@ -206,7 +206,8 @@ Status HnswIndex::AddOwnedOnCodes(hnsw::OwnedRows& input, const ExecContext& ctx
   KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hnsw insert"));
   const bool rerank = rerank_ && !codes.exact();
   if (!rerank) fine.reset();
-  // Lossy codes re-ranked on floats: the rows during the build too.
+  // Lossy codes whose rows cannot be read again: the rows during the build
+  // too, re-ranked on the same fine grid (the same graph either way).
   std::vector<float> rows;
   if (rerank && !fine) rows = input.Assemble(&codes, false, *ctx.pool);
   const hnsw::FloatSpace float_rows(rows.data(), input.n(), nullptr, d(), inner_product);
@@ -216,7 +217,8 @@ Status HnswIndex::AddOwnedOnCodes(hnsw::OwnedRows& input, const ExecContext& ctx
     KILN_RETURN_IF_ERROR(hnsw::InsertNodesOnCodes(graph_, 0, codes, &fine_rows, ef_construction(), ctx));
     fine.reset();
   } else {
-    KILN_RETURN_IF_ERROR(hnsw::InsertNodesOnCodes(graph_, 0, codes, rerank ? &float_rows : nullptr,
+    const hnsw::FineRowSpace fine_rows(codes, float_rows, inner_product);
+    KILN_RETURN_IF_ERROR(hnsw::InsertNodesOnCodes(graph_, 0, codes, rerank ? &fine_rows : nullptr,
                                                   ef_construction(), ctx));
   }
   // Otherwise the rows after it, freeing the codes as they are read.

@@ -44,8 +44,8 @@ void SelectNeighbors(const Space& space, const std::vector<Neighbor>& sorted, si
   }
 }
 
-// Space: the build distances (CodeSpace or FloatSpace). exact: float rows
-// (FloatSpace or PermutedRows) to re-rank each level's candidates with
+// Space: the build distances (CodeSpace or FloatSpace). exact: the 16-bit
+// grid (FineRowSpace or FineSpace) to re-rank each level's candidates with
 // before choosing neighbours (null when the build distances are exact).
 template <class Space, class Exact>
 class Builder {
@@ -303,8 +303,8 @@ Status InsertInLocalityOrder(HnswGraph& graph, const FloatSpace& rows, size_t d,
   }
   {
     const BuildCodes codes(rows, n, d, inner_product, *ctx.pool, order.data());
-    const PermutedRows exact(rows, order.data());
-    KILN_RETURN_IF_ERROR(InsertWith(built, 0, CodeSpace(codes), codes.exact() || !options.rerank ? nullptr : &exact,
+    const FineRowSpace fine(codes, rows, inner_product, order.data());
+    KILN_RETURN_IF_ERROR(InsertWith(built, 0, CodeSpace(codes), codes.exact() || !options.rerank ? nullptr : &fine,
                                     options.ef_construction, ctx, build_id.data()));
   }
   for (int round = 0; round < 16 && RepairReachability(built) > 0; ++round) {
@@ -326,8 +326,9 @@ Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_
   if (options.build_codes) {
     KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hnsw insert"));
     const BuildCodes codes(rows, n, d, inner_product, *ctx.pool);
-    const FloatSpace* exact = codes.exact() || !options.rerank ? nullptr : &rows;
-    return InsertNodesOnCodes(graph, first, codes, exact, options.ef_construction, ctx);
+    const FineRowSpace fine(codes, rows, inner_product);
+    return InsertNodesOnCodes(graph, first, codes, codes.exact() || !options.rerank ? nullptr : &fine,
+                              options.ef_construction, ctx);
   }
   KILN_RETURN_IF_ERROR(InsertWith(graph, first, rows, static_cast<const FloatSpace*>(nullptr),
                                   options.ef_construction, ctx));
@@ -352,7 +353,7 @@ Status InsertOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes, co
 }  // namespace
 
 Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
-                          const FloatSpace* rerank_rows, size_t ef_construction,
+                          const FineRowSpace* rerank_rows, size_t ef_construction,
                           const ExecContext& ctx) {
   return InsertOnCodes(graph, first, codes, rerank_rows, ef_construction, ctx);
 }

@@ -46,11 +46,12 @@ Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_
 
 class BuildCodes;
 class FineSpace;
+class FineRowSpace;
 // InsertNodes on build codes made by the caller (one per node of the graph),
-// re-ranking each level's candidates on rerank_rows (float rows or fine
-// codes) when not null.
+// re-ranking each level's candidates on rerank_rows (fine codes, stored or
+// recomputed from float rows: the same distances) when not null.
 Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
-                          const FloatSpace* rerank_rows, size_t ef_construction,
+                          const FineRowSpace* rerank_rows, size_t ef_construction,
                           const ExecContext& ctx);
 Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes,
                           const FineSpace* rerank_rows, size_t ef_construction,

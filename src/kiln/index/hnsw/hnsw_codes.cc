@@ -171,15 +171,14 @@ void FineCodes::Encode(const BuildCodes& codes, const float* rows, size_t first,
                        ThreadPool& pool) {
   KILN_CHECK(first + m <= n_ && codes.d() == d_);
   offset_ = codes.offset();
-  step_ = codes.range() > 0 ? codes.range() / 65535.0f : 1.0f;
+  step_ = fine_grid::Step(codes);
   const float inv = 1.0f / step_;
   const size_t d = d_;
   pool.ParallelFor(m, kEncodeGrain, [&](size_t b, size_t e, int) {
     for (size_t i = b; i < e; ++i) {
       const float* x = rows + i * d;
       uint16_t* c = codes_.data() + (first + i) * d;
-      for (size_t j = 0; j < d; ++j)
-        c[j] = static_cast<uint16_t>(std::clamp(std::nearbyint((x[j] - offset_[j]) * inv), 0.0f, 65535.0f));
+      for (size_t j = 0; j < d; ++j) c[j] = fine_grid::Code(x[j], offset_[j], inv);
     }
   });
 }

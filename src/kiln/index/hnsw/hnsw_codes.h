@@ -9,12 +9,14 @@
 //   x·y ≈ Σ offset² + scale·(t(cx) + t(cy)) + scale²·Σ cx[i]·cy[i],
 //   t(c) = Σ offset[i]·c[i] (kept per node).
 // When every value is reproduced exactly (e.g. 8-bit pixels) the build
-// distances are exact; otherwise the builder re-ranks candidates on floats,
-// or on 16-bit fine codes (FineCodes: the same offsets, 65535 steps) where
-// the float rows are not to be held during the build.
+// distances are exact; otherwise the builder re-ranks candidates on a 16-bit
+// grid (the same offsets, 65535 steps): stored FineCodes where the float rows
+// are not held during the build, FineRowSpace on the rows where they are,
+// with the same distances, so the graph does not depend on where rows live.
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -139,6 +141,21 @@ class CodeSpace {
 
 namespace kiln::index::hnsw {
 
+// The 16-bit grid of FineCodes: c = round((x - offset) / step) in 0..65535,
+// step = BuildCodes' largest range / 65535. Distances are taken on the grid
+// values: offset + step·c for inner products, step·c for L2 (the offsets
+// cancel). FineCodes stores c; FineRowSpace recomputes it from float rows;
+// both give the same bits, hence the same graph.
+namespace fine_grid {
+inline float Step(const BuildCodes& codes) { return codes.range() > 0 ? codes.range() / 65535.0f : 1.0f; }
+inline uint16_t Code(float x, float offset, float inv_step) {
+  return static_cast<uint16_t>(std::clamp(std::nearbyint((x - offset) * inv_step), 0.0f, 65535.0f));
+}
+inline float Value(uint16_t c, float offset, float step, bool inner_product) {
+  return inner_product ? offset + step * static_cast<float>(c) : step * static_cast<float>(c);
+}
+}  // namespace fine_grid
+
 // 16-bit codes of the rows BuildCodes encodes (its offsets, the largest
 // range in 65535 steps): distances within ~1e-5 of the range of the float
 // ones, at half the float rows' bytes. The build re-ranks on them when the
@@ -153,11 +170,7 @@ class FineCodes {
   // The d floats of a code for distances: offset + step·c for inner
   // products, step·c for L2 (the offsets cancel).
   void Decode(const uint16_t* c, float* out) const {
-    if (inner_product_) {
-      for (size_t j = 0; j < d_; ++j) out[j] = offset_[j] + step_ * static_cast<float>(c[j]);
-    } else {
-      for (size_t j = 0; j < d_; ++j) out[j] = step_ * static_cast<float>(c[j]);
-    }
+    for (size_t j = 0; j < d_; ++j) out[j] = fine_grid::Value(c[j], offset_[j], step_, inner_product_);
   }
   bool inner_product() const { return inner_product_; }
   size_t d() const { return d_; }
@@ -197,6 +210,50 @@ class FineSpace {
  private:
   const FineCodes* codes_;
   const simd::DistanceKernels* kernels_;
+  std::vector<float> q_;
+  mutable std::vector<float> x_;
+};
+
+}  // namespace kiln::index::hnsw
+
+namespace kiln::index::hnsw {
+
+// FineSpace's distances from float rows: each row is put on the fine grid as
+// it is read. The builder re-ranks on it where the float rows are held anyway
+// (HnswIndex::Add, AddOwned on rows that cannot be read again), so every
+// path builds the same graph as the one on stored FineCodes. With an order,
+// node i is rows.Row(order[i]) (a locality-ordered build).
+class FineRowSpace {
+ public:
+  FineRowSpace(const BuildCodes& codes, const FloatSpace& rows, bool inner_product,
+               const int32_t* order = nullptr)
+      : rows_(&rows), order_(order), kernels_(&simd::ActiveKernels()), offset_(codes.offset()),
+        step_(fine_grid::Step(codes)), inv_step_(1.0f / step_), inner_product_(inner_product),
+        q_(codes.d()), x_(codes.d()) {}
+  void SetQueryNode(int32_t id) { Reproduce(Row(id), q_.data()); }
+  void ToNodes(const int32_t* ids, size_t n, float* out) const {
+    const size_t d = q_.size();
+    for (size_t j = 0; j < n; ++j) {
+      if (j + 1 < n) rows_->Prefetch(Row(ids[j + 1]));
+      Reproduce(Row(ids[j]), x_.data());
+      out[j] = inner_product_ ? -kernels_->inner_product(q_.data(), x_.data(), d)
+                              : kernels_->l2sqr(q_.data(), x_.data(), d);
+    }
+  }
+
+ private:
+  const float* Row(int32_t id) const { return rows_->Row(order_ != nullptr ? order_[id] : id); }
+  void Reproduce(const float* x, float* out) const {
+    for (size_t j = 0; j < q_.size(); ++j)
+      out[j] = fine_grid::Value(fine_grid::Code(x[j], offset_[j], inv_step_), offset_[j], step_, inner_product_);
+  }
+
+  const FloatSpace* rows_;
+  const int32_t* order_;
+  const simd::DistanceKernels* kernels_;
+  std::vector<float> offset_;
+  float step_, inv_step_;
+  bool inner_product_;
   std::vector<float> q_;
   mutable std::vector<float> x_;
 };

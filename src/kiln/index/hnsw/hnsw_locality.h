@@ -30,24 +30,4 @@ inline constexpr size_t kLocalityClusterSize = 1000;
 StatusOr<std::vector<int32_t>> LocalityOrder(const FloatSpace& rows, size_t n, size_t d,
                                              const ExecContext& ctx);
 
-// Float rows addressed by build id (the Space of hnsw_search.h over
-// rows.Row(order[id])): the builder's exact re-ranking in locality order.
-class PermutedRows {
- public:
-  PermutedRows(const FloatSpace& rows, const int32_t* order) : rows_(rows), order_(order) {}
-  void SetQueryNode(int32_t id) { q_ = rows_.Row(order_[id]); }
-  void ToNodes(const int32_t* ids, size_t n, float* out) const {
-    for (size_t j = 0; j < n; ++j) {
-      if (j + 1 < n) rows_.Prefetch(rows_.Row(order_[ids[j + 1]]));
-      out[j] = rows_.Distance(q_, rows_.Row(order_[ids[j]]));
-    }
-  }
-  float Between(int32_t a, int32_t b) const { return rows_.Distance(rows_.Row(order_[a]), rows_.Row(order_[b])); }
-
- private:
-  FloatSpace rows_;
-  const int32_t* order_;
-  const float* q_ = nullptr;
-};
-
 }  // namespace kiln::index::hnsw
