@@ -200,12 +200,10 @@ Status HnswIndex::AddOwnedOnCodes(hnsw::OwnedRows& input, const ExecContext& ctx
   hnsw::BuildCodes codes(input.n(), d(), inner_product);
   // Rows that can be read again after the build are re-ranked on fine codes
   // (half their bytes) instead of being held during it.
-  std::optional<hnsw::FineCodes> fine;
-  if (rerank_ && input.readable_after_release()) fine.emplace(input.n(), d(), inner_product);
-  input.EncodeInto(codes, fine ? &*fine : nullptr, *ctx.pool);
+  std::optional<hnsw::FineCodes> fine =
+      input.EncodeInto(codes, rerank_ && input.readable_after_release(), inner_product, *ctx.pool);
   KILN_RETURN_IF_ERROR(ctx.CheckCancelled("hnsw insert"));
-  const bool rerank = rerank_ && !codes.exact();
-  if (!rerank) fine.reset();
+  const bool rerank = rerank_ && !codes.exact();  // fine codes exist only then
   // Lossy codes whose rows cannot be read again: the rows during the build
   // too, re-ranked on the same fine grid (the same graph either way).
   std::vector<float> rows;

@@ -1,4 +1,5 @@
 #include "kiln/index/hnsw_index.h"
+#include "kiln/index/hnsw/hnsw_owned_rows.h"
 
 #include <gtest/gtest.h>
 
@@ -384,6 +385,28 @@ TEST(HnswIndexTest, LossyCodesBuildTheSameGraphWhereverTheRowsAre) {
       EXPECT_TRUE(std::equal(x.begin(), x.end(), stored.vectors()));
     }
   }
+}
+
+TEST(HnswIndexTest, FineCodesStartAtTheFirstLossyBlock) {
+  // Whole-number rows (exact 8-bit codes) except in the last block: the fine
+  // codes made when that block turns out lossy cover the earlier, already
+  // released blocks too (read again), so the graph is Add's.
+  const size_t n = hnsw::kOwnedBlock + 2000, d = 8;
+  auto [x, q] = Data(n, 1, d, 30, 58);
+  // Whole numbers in 0..254, dimension 0 spanning 0..255: the 8-bit step is 1.
+  for (size_t i = 0; i < n * d; ++i) x[i] = std::round(std::clamp(x[i] * 10.0f + 128.0f, 0.0f, 254.0f));
+  x[0] = 0.0f;
+  x[d] = 255.0f;
+  for (size_t i = n - 500; i < n; ++i) x[i * d + 1] += 0.37f;
+  auto added = Build(x, d, Metric::kL2, 8, 40, 1, 5);
+  TestEnv env(1);
+  HnswIndex owned(d, Metric::kL2, 8, 5);
+  owned.set_ef_construction(40);
+  ReleaseLog log;
+  ASSERT_TRUE(owned.AddOwned(x.data(), n, log.fn(), true, env.ctx).ok());
+  EXPECT_EQ(owned.graph().neighbors, added->graph().neighbors);
+  const auto& stored = static_cast<const FlatIndex&>(owned.storage());
+  EXPECT_TRUE(std::equal(x.begin(), x.end(), stored.vectors()));
 }
 
 TEST(HnswIndexTest, AddOwnedCancelledLeavesIndexEmptyAndReleasesRows) {

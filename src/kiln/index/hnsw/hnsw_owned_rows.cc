@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kiln/base/check.h"
 #include "kiln/index/hnsw/hnsw_memory.h"
 #include "kiln/index/prepared_vectors.h"
 
@@ -29,17 +30,27 @@ void OwnedRows::ReleaseBlock(size_t block) {
   released_[block] = 1;
 }
 
-void OwnedRows::EncodeInto(BuildCodes& codes, FineCodes* fine, ThreadPool& pool) {
+std::optional<FineCodes> OwnedRows::EncodeInto(BuildCodes& codes, bool fine_when_lossy, bool inner_product,
+                                               ThreadPool& pool) {
+  KILN_CHECK(!fine_when_lossy || readable_after_release_);
   for (size_t b = 0; b < blocks(); ++b)
     ReadBlock(b, pool, [&](const float* rows) { codes.ObserveRange(rows, size(b), pool); });
   codes.FinishRange();
+  std::optional<FineCodes> fine;
   for (size_t b = 0; b < blocks(); ++b) {
     ReadBlock(b, pool, [&](const float* rows) {
       decodable_[b] = codes.Encode(rows, begin(b), size(b), pool) ? 1 : 0;
-      if (fine != nullptr) fine->Encode(codes, rows, begin(b), size(b), pool);
+      if (!decodable_[b] && fine_when_lossy && !fine) {
+        // The first lossy block: the blocks before it (released) are read again.
+        fine.emplace(n_, d_, inner_product);
+        for (size_t e = 0; e < b; ++e)
+          ReadBlock(e, pool, [&](const float* earlier) { fine->Encode(codes, earlier, begin(e), size(e), pool); });
+      }
+      if (fine) fine->Encode(codes, rows, begin(b), size(b), pool);
     });
     if (decodable_[b] || readable_after_release_) ReleaseBlock(b);
   }
+  return fine;
 }
 
 std::vector<float> OwnedRows::Assemble(BuildCodes* codes, bool free_codes, ThreadPool& pool) {

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "kiln/base/thread_pool.h"
@@ -33,9 +34,12 @@ class OwnedRows {
 
   size_t n() const { return n_; }
   bool readable_after_release() const { return readable_after_release_; }
-  // Two passes over the rows into codes (sized n), and into fine when not
-  // null, releasing what it can.
-  void EncodeInto(BuildCodes& codes, FineCodes* fine, ThreadPool& pool);
+  // Two passes over the rows into codes (sized n), releasing what it can.
+  // With fine_when_lossy (rows readable after release only) also returns
+  // fine codes of every row once a block's codes are lossy (none when all
+  // are exact: no bytes or work spent on them).
+  std::optional<FineCodes> EncodeInto(BuildCodes& codes, bool fine_when_lossy, bool inner_product,
+                                      ThreadPool& pool);
   // The prepared rows (n×d): decoded from codes where a block was encoded
   // exactly, copied from the input otherwise (every block when codes is
   // null); each input block is released after it is read, and with
