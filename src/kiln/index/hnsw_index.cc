@@ -187,7 +187,7 @@ Status HnswIndex::AddOwned(const float* x, size_t n, const ReleaseRows& release,
 Status HnswIndex::AddOwnedCopy(hnsw::OwnedRows& input, const ExecContext& ctx) {
   // The stored copy, filled block by block while the caller releases each
   // block behind it; the graph is built on it.
-  std::vector<float> rows = input.Assemble(nullptr, false, *ctx.pool);
+  std::vector<float> rows = input.Assemble(nullptr, false, true, *ctx.pool);
   hnsw::FloatSpace space(rows.data(), input.n(), nullptr, d(), IsSimilarity(metric()));
   KILN_RETURN_IF_ERROR(InsertIntoGraph(space, input.n(), ctx));
   // The storage (and its norms) once the build's codes are freed.
@@ -207,7 +207,7 @@ Status HnswIndex::AddOwnedOnCodes(hnsw::OwnedRows& input, const ExecContext& ctx
   // Lossy codes whose rows cannot be read again: the rows during the build
   // too, re-ranked on the same fine grid (the same graph either way).
   std::vector<float> rows;
-  if (rerank && !fine) rows = input.Assemble(&codes, false, *ctx.pool);
+  if (rerank && !fine) rows = input.Assemble(&codes, false, true, *ctx.pool);
   const hnsw::FloatSpace float_rows(rows.data(), input.n(), nullptr, d(), inner_product);
   AppendLevels(input.n());
   if (fine) {
@@ -220,7 +220,7 @@ Status HnswIndex::AddOwnedOnCodes(hnsw::OwnedRows& input, const ExecContext& ctx
                                                   ef_construction(), ctx));
   }
   // Otherwise the rows after it, freeing the codes as they are read.
-  if (rows.empty()) rows = input.Assemble(&codes, true, *ctx.pool);
+  if (rows.empty()) rows = input.Assemble(&codes, true, false, *ctx.pool);
   KILN_ASSIGN_OR_RETURN(storage_, FlatIndex::FromVectors(d(), metric(), std::move(rows)));
   return OkStatus();
 }

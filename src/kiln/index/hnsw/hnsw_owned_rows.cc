@@ -53,10 +53,11 @@ std::optional<FineCodes> OwnedRows::EncodeInto(BuildCodes& codes, bool fine_when
   return fine;
 }
 
-std::vector<float> OwnedRows::Assemble(BuildCodes* codes, bool free_codes, ThreadPool& pool) {
+std::vector<float> OwnedRows::Assemble(BuildCodes* codes, bool free_codes, bool during_build,
+                                       ThreadPool& pool) {
   std::vector<float> rows;
   rows.reserve(n_ * d_);
-  AdviseHugePages(rows.data(), n_ * d_ * sizeof(float));
+  if (during_build) AdviseHugePages(rows.data(), n_ * d_ * sizeof(float));
   for (size_t b = 0; b < blocks(); ++b) {
     const size_t m = size(b);
     rows.resize(rows.size() + m * d_);
