@@ -21,6 +21,11 @@ StatusOr<std::unique_ptr<IdMapIndex>> IdMapIndex::FromParts(std::unique_ptr<Inde
   return index;
 }
 
+std::unique_ptr<Index> IdMapIndex::TakeInner() {
+  KILN_CHECK(id_map_.empty());
+  return std::move(inner_);
+}
+
 Status IdMapIndex::Train(const float* x, size_t n, const ExecContext& ctx) {
   return inner_->Train(x, n, ctx);
 }

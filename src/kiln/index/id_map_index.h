@@ -36,6 +36,9 @@ class IdMapIndex final : public Index {
 
   const Index& inner() const { return *inner_; }
   Index& mutable_inner() { return *inner_; }
+  // The inner index of an empty map, for a caller that fills it its own way
+  // and maps the ids with FromParts; the map is left unusable.
+  std::unique_ptr<Index> TakeInner();
   // External id of inner vector i, for i < ntotal.
   const std::vector<idx_t>& id_map() const { return id_map_; }
 

@@ -190,6 +190,11 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
 
   // Add.
   t = std::chrono::steady_clock::now();
+  // An IDMap factory around HNSW (the OpenSearch build) is filled like
+  // HNSW with --ids: AddOwned below, the ids mapped afterwards.
+  if (auto* map = dynamic_cast<index::IdMapIndex*>(built.get());
+      map != nullptr && data.has_ids() && dynamic_cast<index::HnswIndex*>(&map->mutable_inner()) != nullptr)
+    built = map->TakeInner();
   if (auto* hnsw = dynamic_cast<index::HnswIndex*>(built.get())) {
     // HNSW-Flat stores the vectors itself: hand the rows over instead of
     // keeping the input and the stored copy both in memory.
