@@ -152,9 +152,11 @@ TEST(OpenSearchRequestTest, BinaryBuildsABinaryHnsw) {
   // Memory: packed codes (32 bytes) twice, not 256 unpacked floats twice.
   r.doc_count = 1000;
   const uint64_t graph = 8 + (2 * 14 * 4) * 11 / 10 + 16;
-  EXPECT_EQ(OpenSearchMemoryEstimate(r), 1000 * (2 * 32 + graph) + (64ull << 20));
+  EXPECT_EQ(OpenSearchMemoryEstimate(r, ""), 1000 * (2 * 32 + graph) + (64ull << 20));
   r.data_type = "float";
-  EXPECT_EQ(OpenSearchMemoryEstimate(r), 1000 * (8 * 256 + graph) + (64ull << 20));
+  // The default HNSW-Flat takes the rows over; an override keeps two copies.
+  EXPECT_EQ(OpenSearchMemoryEstimate(r, ""), 1000 * (5 * 256 + graph) + (64ull << 20));
+  EXPECT_EQ(OpenSearchMemoryEstimate(r, "IDMap,Flat"), 1000 * (8 * 256 + graph) + (64ull << 20));
 }
 
 }  // namespace

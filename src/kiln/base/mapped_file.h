@@ -22,6 +22,10 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
+  // Drops the whole pages inside [offset, offset + bytes) from this
+  // process's memory (they stay in the page cache and read again on access),
+  // so a pass over a large file does not count it all against the process.
+  void Release(size_t offset, size_t bytes) const;
 
  private:
   MappedFile(std::string path, const uint8_t* data, size_t size)

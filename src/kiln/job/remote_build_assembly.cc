@@ -1,5 +1,6 @@
 #include "kiln/job/remote_build_assembly.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -24,10 +25,10 @@ constexpr uint64_t kMaxHeadPart = 4ull << 30;  // S3 allows 5 GiB
 // `payload` (same size, same bytes), which is only counted.
 class SpliceSink final : public ByteSink {
  public:
-  SpliceSink(const uint8_t* payload, uint64_t size, std::string& head, std::string& tail)
-      : payload_(payload), size_(size), head_(head), tail_(tail) {}
+  SpliceSink(const MappedFile& payload, std::string& head, std::string& tail)
+      : payload_(payload), head_(head), tail_(tail) {}
   Status Append(const void* data, size_t size) override {
-    if (!spliced_ && size == size_ && std::memcmp(data, payload_, size) == 0) {
+    if (!spliced_ && size == payload_.size() && EqualsPayload(static_cast<const uint8_t*>(data))) {
       spliced_ = true;
     } else {
       (spliced_ ? tail_ : head_).append(static_cast<const char*>(data), size);
@@ -39,8 +40,20 @@ class SpliceSink final : public ByteSink {
   bool spliced() const { return spliced_; }
 
  private:
-  const uint8_t* payload_;
-  uint64_t size_;
+  // Compared in chunks, each dropped from memory after it is read: the
+  // payload is the size of the stored vectors, which the index holds too.
+  bool EqualsPayload(const uint8_t* data) const {
+    constexpr size_t kChunk = size_t{8} << 20;
+    for (size_t at = 0; at < payload_.size(); at += kChunk) {
+      const size_t m = std::min(kChunk, payload_.size() - at);
+      const bool equal = std::memcmp(data + at, payload_.data() + at, m) == 0;
+      payload_.Release(at, m);
+      if (!equal) return false;
+    }
+    return true;
+  }
+
+  const MappedFile& payload_;
   std::string& head_;
   std::string& tail_;
   uint64_t position_ = 0;
@@ -84,7 +97,7 @@ StatusOr<uint64_t> IndexAssembly::Serialize(const index::Index& built) {
     return DataLossError("{}: {} bytes, downloaded {}", source_.local_path, vectors->size(), source_.bytes);
   head_.clear();
   tail_.clear();
-  SpliceSink sink(vectors->data(), vectors->size(), head_, tail_);
+  SpliceSink sink(*vectors, head_, tail_);
   KILN_RETURN_IF_ERROR(format::WriteFaissIndex(built, sink));
   spliced_ = sink.spliced();
   if (spliced_) head_.append(reinterpret_cast<const char*>(vectors->data()), head_vectors_);

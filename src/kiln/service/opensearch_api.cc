@@ -42,7 +42,7 @@ HttpReply KilnService::SubmitOpenSearch(const std::string& body) {
   job.request_json = body;
   job.n = static_cast<uint64_t>(request.doc_count);
   job.d = static_cast<uint64_t>(request.dimension);
-  job.memory_estimate = OpenSearchMemoryEstimate(request);
+  job.memory_estimate = OpenSearchMemoryEstimate(request, config_.opensearch_factory);
   auto admitted = Admit(std::move(job));
   if (!admitted.ok()) return reject(ErrorReply(HttpStatusOf(admitted.status()), admitted.status().message()));
   metrics_.build_request_success++;

@@ -91,13 +91,11 @@ std::string OpenSearchIndexKey(const std::string& vector_path) {
   return stem + ".faiss";
 }
 
-uint64_t OpenSearchMemoryEstimate(const OpenSearchBuild& request) {
+uint64_t OpenSearchMemoryEstimate(const OpenSearchBuild& request, const std::string& factory_override) {
   const uint64_t n = static_cast<uint64_t>(std::max<int64_t>(request.doc_count, 0));
   const uint64_t d = static_cast<uint64_t>(std::max<int64_t>(request.dimension, 0));
   const uint64_t m = static_cast<uint64_t>(std::max<int64_t>(request.m, 0));
-  // Binary: packed codes (d bits) mapped from the file and copied into the
-  // index; otherwise float32 vectors in the dataset and the flat storage.
-  const uint64_t vectors = request.data_type == "binary" ? 2 * (d / 8) : 8 * d;
+  const uint64_t vectors = request.data_type == "binary" ? 2 * (d / 8) : factory_override.empty() ? 5 * d : 8 * d;
   const uint64_t per_vector = vectors + 8 + (2 * m * 4) * 11 / 10 + 16;
   return n * per_vector + (64ull << 20);
 }

@@ -42,11 +42,14 @@ std::string OpenSearchJobId(const OpenSearchBuild& request);
 // "<vector_path without .knnvec>.faiss" (only the final suffix goes).
 std::string OpenSearchIndexKey(const std::string& vector_path);
 
-// kiln's memory estimate for the build (bytes): the float vectors twice
-// (dataset and flat storage; binary: the packed codes twice), ids, and the
-// HNSW graph (about 2·M links of 4 bytes at level 0, plus upper levels and
-// slack).
-uint64_t OpenSearchMemoryEstimate(const OpenSearchBuild& request);
+// kiln's memory estimate for the build (bytes): the float vectors, ids, and
+// the HNSW graph (about 2·M links of 4 bytes at level 0, plus upper levels
+// and slack). IDMap,HNSW<m>,Flat takes the mapped .knnvec's rows over
+// (HnswIndex::AddOwned): the stored rows plus a quarter (the build codes and
+// what is in flight; 8-bit and 16-bit codes during the build come to 3/4 of
+// the rows). A factory_override keeps the input and its own storage: the
+// vectors twice; binary, the packed codes twice.
+uint64_t OpenSearchMemoryEstimate(const OpenSearchBuild& request, const std::string& factory_override);
 
 // The job kiln runs: store scheme for container_name ("s3" or "file"),
 // IDMap,HNSW<m>,Flat with ef_construction/ef_search (or `factory_override`,
