@@ -49,6 +49,8 @@ class Dataset {
   const float* row(size_t i) const { return data_ + i * d_; }
   // True while the floats are read straight from a mapped file.
   bool is_mapped() const { return mapped_ != nullptr; }
+  // The mapped file the floats are read from (null unless is_mapped()).
+  const std::shared_ptr<MappedFile>& mapped_file() const { return mapped_; }
   // Writable floats; copies into owned memory first if the storage is a
   // mapped file or shared with another Dataset.
   float* mutable_data();

@@ -1,4 +1,5 @@
 // Element conversion and non-finite handling shared by every reader.
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -151,9 +152,13 @@ StatusOr<Dataset> ApplyNonFinitePolicy(Dataset data, const std::string& name, No
   const size_t n = data.n();
   const size_t d = data.d();
   // First pass: find the first row with a non-finite value (the common case
-  // is none, and then a mapped view stays zero-copy).
+  // is none, and then a mapped view stays zero-copy). A mapped file's pages
+  // are dropped from the process behind the scan (they stay in the page
+  // cache): reading the input does not make it all resident at once.
   size_t first_bad = n;
+  const size_t release_rows = std::max<size_t>(1, (size_t{8} << 20) / (sizeof(float) * std::max<size_t>(d, 1)));
   for (size_t i = 0; i < n && first_bad == n; ++i) {
+    if (data.is_mapped() && i % release_rows == 0 && i > 0) data.ReleaseRows(i - release_rows, i);
     const float* row = data.row(i);
     for (size_t j = 0; j < d; ++j) {
       if (!std::isfinite(row[j])) {

@@ -26,6 +26,18 @@ StatusOr<std::unique_ptr<FlatIndex>> FlatIndex::FromVectors(size_t d, Metric met
   return index;
 }
 
+std::unique_ptr<FlatIndex> FlatIndex::FromMappedRows(size_t d, Metric metric, const float* rows, size_t n,
+                                                     std::shared_ptr<const MappedFile> file) {
+  KILN_CHECK(file != nullptr && metric != Metric::kCosine);
+  const auto* begin = reinterpret_cast<const uint8_t*>(rows);
+  KILN_CHECK(begin >= file->data() && begin + n * d * sizeof(float) <= file->data() + file->size());
+  auto index = std::make_unique<FlatIndex>(d, metric);
+  index->mapped_rows_ = rows;
+  index->mapped_n_ = n;
+  index->rows_file_ = std::move(file);
+  return index;
+}
+
 Status FlatIndex::Train(const float* x, size_t n, const ExecContext& ctx) {
   (void)ctx;
   return CheckTrainArgs(x, n);  // nothing to learn
@@ -43,6 +55,16 @@ Status FlatIndex::Add(const float* x, size_t n, const ExecContext& ctx) {
 void FlatIndex::AppendPrepared(const float* x, size_t n, ThreadPool& pool) {
   if (n == 0) return;
   const size_t old_n = ntotal();
+  if (mapped_rows_ != nullptr) {  // the rows in the file become owned ones
+    vectors_.assign(mapped_rows_, mapped_rows_ + old_n * d());
+    if (metric() == Metric::kL2) {
+      norms_.resize(old_n);
+      linalg::RowNormsSqr(vectors_.data(), old_n, d(), norms_.data(), pool);
+    }
+    mapped_rows_ = nullptr;
+    mapped_n_ = 0;
+    rows_file_.reset();
+  }
   vectors_.insert(vectors_.end(), x, x + n * d());
   if (metric() == Metric::kL2) {
     norms_.resize(old_n + n);
@@ -60,7 +82,7 @@ Status FlatIndex::Search(const float* queries, size_t nq, size_t k, const Search
 
 Status FlatIndex::SearchPrepared(const float* queries, size_t nq, size_t k, float* distances,
                                  idx_t* labels, const ExecContext& ctx) const {
-  return linalg::ExactKnn(queries, nq, vectors_.data(), ntotal(), d(), metric(), k,
+  return linalg::ExactKnn(queries, nq, vectors(), ntotal(), d(), metric(), k,
                           norms_.empty() ? nullptr : norms_.data(), distances, labels, ctx);
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kiln/base/mapped_file.h"
 #include "kiln/index/index.h"
 
 namespace kiln::index {
@@ -21,8 +22,15 @@ class FlatIndex final : public Index {
   // InvalidArgument when d == 0 or vectors.size() is not a multiple of d.
   static StatusOr<std::unique_ptr<FlatIndex>> FromVectors(size_t d, Metric metric,
                                                           std::vector<float> vectors);
+  // An index whose n stored rows are `rows` in place, inside `file` (which
+  // it keeps mapped): no copy. The rows must be stored as given (not cosine).
+  // L2 norms are left to the searches that need them; Add copies the rows
+  // into owned memory first. Preconditions (checked, abort): the rows lie
+  // inside the file, metric is not cosine.
+  static std::unique_ptr<FlatIndex> FromMappedRows(size_t d, Metric metric, const float* rows, size_t n,
+                                                   std::shared_ptr<const MappedFile> file);
 
-  size_t ntotal() const override { return vectors_.size() / d(); }
+  size_t ntotal() const override { return mapped_rows_ != nullptr ? mapped_n_ : vectors_.size() / d(); }
   bool is_trained() const override { return true; }
   std::string Describe() const override { return "Flat"; }
 
@@ -32,8 +40,11 @@ class FlatIndex final : public Index {
                 float* distances, idx_t* labels, const ExecContext& ctx) const override;
 
   // Stored rows, ntotal×d (unit norm for cosine).
-  const float* vectors() const { return vectors_.data(); }
-  // ||x||² of each stored row for Metric::kL2; empty for similarities.
+  const float* vectors() const { return mapped_rows_ != nullptr ? mapped_rows_ : vectors_.data(); }
+  // The file the rows are read from in place (FromMappedRows), or null.
+  const MappedFile* rows_file() const { return rows_file_.get(); }
+  // ||x||² of each stored row for Metric::kL2 (empty for rows in a file);
+  // empty for similarities.
   const std::vector<float>& norms() const { return norms_; }
 
   // Search without argument checks or cosine normalisation: the queries must
@@ -47,6 +58,9 @@ class FlatIndex final : public Index {
 
   std::vector<float> vectors_;
   std::vector<float> norms_;
+  const float* mapped_rows_ = nullptr;  // FromMappedRows: the rows in rows_file_
+  size_t mapped_n_ = 0;
+  std::shared_ptr<const MappedFile> rows_file_;
 };
 
 }  // namespace kiln::index

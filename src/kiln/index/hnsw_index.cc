@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "kiln/base/check.h"
 #include "kiln/index/hnsw/hnsw_build.h"
 #include "kiln/index/hnsw/hnsw_codes.h"
 #include "kiln/index/hnsw/hnsw_faiss_walk.h"
@@ -165,6 +166,17 @@ Status HnswIndex::AddOwned(const float* x, size_t n, const ReleaseRows& release,
 
 Status HnswIndex::AddOwned(const float* x, size_t n, const ReleaseRows& release,
                            bool readable_after_release, const ExecContext& ctx) {
+  return AddOwnedFrom(x, n, release, readable_after_release, nullptr, ctx);
+}
+
+Status HnswIndex::AddOwnedMapped(const float* x, size_t n, const ReleaseRows& release,
+                                 std::shared_ptr<const MappedFile> rows_file, const ExecContext& ctx) {
+  KILN_CHECK(rows_file != nullptr);
+  return AddOwnedFrom(x, n, release, true, std::move(rows_file), ctx);
+}
+
+Status HnswIndex::AddOwnedFrom(const float* x, size_t n, const ReleaseRows& release, bool readable_after_release,
+                               std::shared_ptr<const MappedFile> rows_file, const ExecContext& ctx) {
   if (ntotal() != 0 || dynamic_cast<FlatIndex*>(storage_.get()) == nullptr) {
     Status status = Add(x, n, ctx);
     release(0, n);
@@ -178,7 +190,8 @@ Status HnswIndex::AddOwned(const float* x, size_t n, const ReleaseRows& release,
     return status;
   }
   hnsw::OwnedRows input(x, n, d(), metric(), release, readable_after_release);
-  status = build_codes_ && !locality_order_ ? AddOwnedOnCodes(input, ctx) : AddOwnedCopy(input, ctx);
+  status = build_codes_ && !locality_order_ ? AddOwnedOnCodes(input, x, std::move(rows_file), ctx)
+                                            : AddOwnedCopy(input, ctx);
   input.ReleaseRest();
   if (!status.ok()) graph_.Truncate(0);
   return status;
@@ -195,7 +208,8 @@ Status HnswIndex::AddOwnedCopy(hnsw::OwnedRows& input, const ExecContext& ctx) {
   return OkStatus();
 }
 
-Status HnswIndex::AddOwnedOnCodes(hnsw::OwnedRows& input, const ExecContext& ctx) {
+Status HnswIndex::AddOwnedOnCodes(hnsw::OwnedRows& input, const float* x,
+                                  std::shared_ptr<const MappedFile> rows_file, const ExecContext& ctx) {
   const bool inner_product = IsSimilarity(metric());
   hnsw::BuildCodes codes(input.n(), d(), inner_product);
   // Rows that can be read again after the build are re-ranked on fine codes
@@ -219,7 +233,12 @@ Status HnswIndex::AddOwnedOnCodes(hnsw::OwnedRows& input, const ExecContext& ctx
     KILN_RETURN_IF_ERROR(hnsw::InsertNodesOnCodes(graph_, 0, codes, rerank ? &fine_rows : nullptr,
                                                   ef_construction(), ctx));
   }
-  // Otherwise the rows after it, freeing the codes as they are read.
+  // Rows in a file that stores them as given stay there; otherwise the rows
+  // after the build, freeing the codes as they are read.
+  if (rows.empty() && rows_file != nullptr && metric() != Metric::kCosine) {
+    storage_ = FlatIndex::FromMappedRows(d(), metric(), x, input.n(), std::move(rows_file));
+    return OkStatus();
+  }
   if (rows.empty()) rows = input.Assemble(&codes, true, false, *ctx.pool);
   KILN_ASSIGN_OR_RETURN(storage_, FlatIndex::FromVectors(d(), metric(), std::move(rows)));
   return OkStatus();

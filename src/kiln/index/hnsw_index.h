@@ -89,6 +89,13 @@ class HnswIndex final : public Index {
                   bool readable_after_release, const ExecContext& ctx);
   // AddOwned with rows that are not readable after release.
   Status AddOwned(const float* x, size_t n, const ReleaseRows& release, const ExecContext& ctx);
+  // AddOwned with rows inside a mapped file (readable after release). On
+  // build codes, when the rows are stored as given (L2, inner product), the
+  // index keeps them in place (FlatIndex::FromMappedRows, the file stays
+  // mapped) instead of decoding or copying them after the build: the memory
+  // after the build is the graph and whatever pages of the file are read.
+  Status AddOwnedMapped(const float* x, size_t n, const ReleaseRows& release,
+                        std::shared_ptr<const MappedFile> rows_file, const ExecContext& ctx);
   // ef = params.ef_search, or ef_search() when 0; at least k.
   Status Search(const float* queries, size_t nq, size_t k, const SearchParams& params,
                 float* distances, idx_t* labels, const ExecContext& ctx) const override;
@@ -123,7 +130,11 @@ class HnswIndex final : public Index {
   void AppendLevels(size_t n);
   // AddOwned's two builds: on the stored copy, or on codes from the input.
   Status AddOwnedCopy(hnsw::OwnedRows& input, const ExecContext& ctx);
-  Status AddOwnedOnCodes(hnsw::OwnedRows& input, const ExecContext& ctx);
+  // rows_file: store x in place (see AddOwnedMapped), or null.
+  Status AddOwnedOnCodes(hnsw::OwnedRows& input, const float* x, std::shared_ptr<const MappedFile> rows_file,
+                         const ExecContext& ctx);
+  Status AddOwnedFrom(const float* x, size_t n, const ReleaseRows& release, bool readable_after_release,
+                      std::shared_ptr<const MappedFile> rows_file, const ExecContext& ctx);
   // Draws levels for n new nodes and links them into the graph; space gives
   // every node's prepared rows. On error the graph is truncated back.
   Status InsertIntoGraph(const hnsw::FloatSpace& space, size_t n, const ExecContext& ctx);

@@ -199,8 +199,11 @@ StatusOr<BuildReport> RunBuild(const BuildRequest& request, const ExecContext& c
     // HNSW-Flat stores the vectors itself: hand the rows over instead of
     // keeping the input and the stored copy both in memory.
     const auto release = [&data](size_t begin, size_t end) { data.ReleaseRows(begin, end); };
-    // A mapped file's released rows read back from the file.
-    KILN_RETURN_IF_ERROR(hnsw->AddOwned(data.data(), data.n(), release, data.is_mapped(), ctx));
+    // A mapped file's released rows read back from the file, and the index
+    // may keep them there.
+    KILN_RETURN_IF_ERROR(data.is_mapped()
+                             ? hnsw->AddOwnedMapped(data.data(), data.n(), release, data.mapped_file(), ctx)
+                             : hnsw->AddOwned(data.data(), data.n(), release, false, ctx));
     if (data.has_ids()) {
       KILN_ASSIGN_OR_RETURN(built, index::IdMapIndex::FromParts(std::move(built), data.ids()));
     }

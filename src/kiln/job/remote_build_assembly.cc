@@ -11,6 +11,9 @@
 #include "kiln/base/mapped_file.h"
 #include "kiln/base/stopwatch.h"
 #include "kiln/format/faiss/faiss_writer.h"
+#include "kiln/index/flat_index.h"
+#include "kiln/index/hnsw_index.h"
+#include "kiln/index/id_map_index.h"
 
 namespace kiln::job {
 namespace fs = std::filesystem;
@@ -28,7 +31,8 @@ class SpliceSink final : public ByteSink {
   SpliceSink(const MappedFile& payload, std::string& head, std::string& tail)
       : payload_(payload), head_(head), tail_(tail) {}
   Status Append(const void* data, size_t size) override {
-    if (!spliced_ && size == payload_.size() && EqualsPayload(static_cast<const uint8_t*>(data))) {
+    if (!spliced_ && size == payload_.size() &&
+        (data == payload_.data() || EqualsPayload(static_cast<const uint8_t*>(data)))) {
       spliced_ = true;
     } else {
       (spliced_ ? tail_ : head_).append(static_cast<const char*>(data), size);
@@ -59,6 +63,16 @@ class SpliceSink final : public ByteSink {
   uint64_t position_ = 0;
   bool spliced_ = false;
 };
+
+// The flat storage of built (Flat or HNSW-Flat, optionally in an IDMap)
+// when its rows are read in place from a mapped file.
+const MappedFile* StoredRowsFile(const index::Index& built) {
+  const index::Index* inner = &built;
+  if (const auto* map = dynamic_cast<const index::IdMapIndex*>(inner)) inner = &map->inner();
+  if (const auto* hnsw = dynamic_cast<const index::HnswIndex*>(inner)) inner = &hnsw->storage();
+  const auto* flat = dynamic_cast<const index::FlatIndex*>(inner);
+  return flat != nullptr ? flat->rows_file() : nullptr;
+}
 
 }  // namespace
 
@@ -92,7 +106,14 @@ IndexAssembly::~IndexAssembly() {
 }
 
 StatusOr<uint64_t> IndexAssembly::Serialize(const index::Index& built) {
-  KILN_ASSIGN_OR_RETURN(std::shared_ptr<MappedFile> vectors, MappedFile::Open(source_.local_path));
+  // The index's own mapping of the .knnvec, when it reads its rows from it
+  // (the payload is then found by address, without reading it); else a new one.
+  std::shared_ptr<const MappedFile> vectors;
+  if (const MappedFile* rows = StoredRowsFile(built); rows != nullptr && rows->path() == source_.local_path) {
+    vectors = std::shared_ptr<const MappedFile>(std::shared_ptr<const void>(), rows);  // built outlives this call
+  } else {
+    KILN_ASSIGN_OR_RETURN(vectors, MappedFile::Open(source_.local_path));
+  }
   if (vectors->size() != source_.bytes)
     return DataLossError("{}: {} bytes, downloaded {}", source_.local_path, vectors->size(), source_.bytes);
   head_.clear();

@@ -12,7 +12,8 @@
 //                   started as soon as the download ends, while the index builds
 //   the next part   the bytes after the vectors (ids), when there are any
 // Serialize checks that the payload really equals the .knnvec, byte for
-// byte; when it does not (rows dropped, normalized vectors) the whole index
+// byte (or is read from the downloaded .knnvec itself: an HNSW-Flat built by
+// HnswIndex::AddOwnedMapped stores its rows in the mapped file); when it does not (rows dropped, normalized vectors) the whole index
 // is uploaded instead. Nothing is visible before CompleteMultipartUpload;
 // failure and cancellation abort the upload.
 #pragma once

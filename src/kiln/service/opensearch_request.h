@@ -44,11 +44,12 @@ std::string OpenSearchIndexKey(const std::string& vector_path);
 
 // kiln's memory estimate for the build (bytes): the float vectors, ids, and
 // the HNSW graph (about 2·M links of 4 bytes at level 0, plus upper levels
-// and slack). IDMap,HNSW<m>,Flat takes the mapped .knnvec's rows over
-// (HnswIndex::AddOwned): the stored rows plus a quarter (the build codes and
-// what is in flight; 8-bit and 16-bit codes during the build come to 3/4 of
-// the rows). A factory_override keeps the input and its own storage: the
-// vectors twice; binary, the packed codes twice.
+// and slack). IDMap,HNSW<m>,Flat takes the input rows over
+// (HnswIndex::AddOwned): 5·d covers a `byte` .knnvec (converted to floats in
+// memory: the stored rows plus the 8-bit build codes); a float one stays in
+// the mapped file and needs at most 3·d (8- and 16-bit build codes). A
+// factory_override keeps the input and its own storage: the vectors twice;
+// binary, the packed codes twice.
 uint64_t OpenSearchMemoryEstimate(const OpenSearchBuild& request, const std::string& factory_override);
 
 // The job kiln runs: store scheme for container_name ("s3" or "file"),

@@ -33,8 +33,10 @@ void OwnedRows::ReleaseBlock(size_t block) {
 std::optional<FineCodes> OwnedRows::EncodeInto(BuildCodes& codes, bool fine_when_lossy, bool inner_product,
                                                ThreadPool& pool) {
   KILN_CHECK(!fine_when_lossy || readable_after_release_);
-  for (size_t b = 0; b < blocks(); ++b)
+  for (size_t b = 0; b < blocks(); ++b) {
     ReadBlock(b, pool, [&](const float* rows) { codes.ObserveRange(rows, size(b), pool); });
+    if (readable_after_release_) ReleaseBlock(b);  // read back for the codes
+  }
   codes.FinishRange();
   std::optional<FineCodes> fine;
   for (size_t b = 0; b < blocks(); ++b) {
