@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kiln/base/memory_pages.h"
+
 namespace kiln {
 
 StatusOr<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
@@ -46,11 +48,13 @@ StatusOr<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& path) 
 void MappedFile::Release(size_t offset, size_t bytes) const {
   if (offset >= size_) return;
   bytes = std::min(bytes, size_ - offset);
-  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto first = (reinterpret_cast<uintptr_t>(data_ + offset) + page - 1) / page * page;
-  const auto last = offset + bytes == size_ ? (reinterpret_cast<uintptr_t>(data_ + size_) + page - 1) / page * page
-                                            : reinterpret_cast<uintptr_t>(data_ + offset + bytes) / page * page;
-  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  // The mapping runs to the end of the last page: a range that ends the file
+  // takes that page whole.
+  if (offset + bytes == size_) {
+    const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    bytes += (page - (reinterpret_cast<uintptr_t>(data_) + size_) % page) % page;
+  }
+  ReleaseWholePages(data_ + offset, bytes);
 }
 
 MappedFile::~MappedFile() {

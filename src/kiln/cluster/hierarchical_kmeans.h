@@ -57,16 +57,6 @@ struct HierarchicalKMeansResult {
   KMeansResult fine;
   std::vector<float> coarse;  // coarse_k × d; empty when it fell back to flat k-means
   size_t coarse_k = 0;
-  /// The fine level trains on at most this many points per fine centroid:
-  /// a seeded stratified subsample of the training sample (0: all of it).
-  /// 64 (a quarter of Faiss's 256) costs a quarter of the fine work and,
-  /// measured on 1M × 128 clustered vectors into 4096 lists, no partition
-  /// recall (docs/vectorchord.md).
-  size_t fine_points_per_centroid = 64;
-  /// Each coarse cell's fine k-means stops after an iteration that moved at
-  /// most this share of its points (KMeansParams::stop_moved_fraction);
-  /// niter stays the cap. 0 runs every cell to niter or a stable assignment.
-  double fine_stop_moved_fraction = 0.01;
 };
 
 StatusOr<HierarchicalKMeansResult> TrainHierarchicalKMeansLevels(const float* x, size_t n, size_t d, size_t k,

@@ -1,12 +1,10 @@
 #include "kiln/dataset/dataset.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstring>
 #include <utility>
 
 #include "kiln/base/check.h"
+#include "kiln/base/memory_pages.h"
 
 namespace kiln {
 
@@ -65,12 +63,9 @@ void Dataset::ReleaseRows(size_t begin, size_t end) {
   KILN_CHECK(begin <= end && end <= n_);
   const bool sole_owner = owned_ != nullptr && owned_.use_count() == 1;
   if (begin == end || (mapped_ == nullptr && !sole_owner)) return;
-  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
   // Whole pages inside the rows only: the neighbouring bytes (another row,
   // the allocator's header) stay untouched.
-  const auto first = (reinterpret_cast<uintptr_t>(data_ + begin * d_) + page - 1) / page * page;
-  const auto last = reinterpret_cast<uintptr_t>(data_ + end * d_) / page * page;
-  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  ReleaseWholePages(data_ + begin * d_, (end - begin) * d_ * sizeof(float));
 }
 
 Status Dataset::SetIds(std::vector<idx_t> ids) {

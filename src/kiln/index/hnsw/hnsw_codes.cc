@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "kiln/base/check.h"
+#include "kiln/base/memory_pages.h"
 #include "kiln/index/hnsw/hnsw_memory.h"
 
 namespace kiln::index::hnsw {
@@ -158,7 +159,7 @@ void BuildCodes::Decode(size_t first, size_t m, float* out, ThreadPool& pool) co
 
 void BuildCodes::Release(size_t first, size_t m) {
   KILN_CHECK(first + m <= n_);
-  ReleasePages(codes_.data() + first * d_, m * d_);
+  ReleaseWholePages(codes_.data() + first * d_, m * d_);
 }
 
 FineCodes::FineCodes(size_t n, size_t d, bool inner_product)

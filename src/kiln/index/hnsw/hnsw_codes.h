@@ -106,33 +106,40 @@ class BuildCodes {
 
 namespace kiln::index::hnsw {
 
+// Calls score(j) for j in [0, n), in order, while the rows of the ids after
+// j (row(id): row_bytes each) are fetched: as many ahead as fit in 64 cache
+// lines (all of a level-0 list of 8-bit codes at d = 128), so their DRAM
+// reads overlap instead of queueing one by one.
+template <class RowOf, class Score>
+inline void ScorePrefetchingAhead(const int32_t* ids, size_t n, size_t row_bytes, const RowOf& row_of,
+                                  const Score& score) {
+  constexpr size_t kPrefetchLines = 64;
+  const size_t lines = std::min<size_t>((row_bytes + 63) / 64, kPrefetchLines);
+  const size_t ahead = std::max<size_t>(1, kPrefetchLines / lines);
+  auto prefetch = [&](int32_t id) {
+    const auto* p = reinterpret_cast<const char*>(row_of(id));
+    for (size_t l = 0; l < lines; ++l) __builtin_prefetch(p + l * 64);
+  };
+  for (size_t j = 0; j < std::min(ahead, n); ++j) prefetch(ids[j]);
+  for (size_t j = 0; j < n; ++j) {
+    if (j + ahead < n) prefetch(ids[j + ahead]);
+    score(j);
+  }
+}
+
 // Build distances on BuildCodes (the Space of hnsw_search.h; queries are
 // stored nodes).
 class CodeSpace {
  public:
   explicit CodeSpace(const BuildCodes& codes) : codes_(&codes) {}
   void SetQueryNode(int32_t id) { q_ = id; }
-  // Scores ids in order while the codes of the next few are fetched: as many
-  // ahead as fit in kPrefetchLines cache lines (all of a level-0 list at
-  // d = 128), so their DRAM reads overlap instead of queueing one by one.
   void ToNodes(const int32_t* ids, size_t n, float* out) const {
-    const size_t lines = std::min<size_t>((codes_->d() + 63) / 64, kPrefetchLines);
-    const size_t ahead = std::max<size_t>(1, kPrefetchLines / lines);
-    for (size_t j = 0; j < std::min(ahead, n); ++j) Prefetch(ids[j], lines);
-    for (size_t j = 0; j < n; ++j) {
-      if (j + ahead < n) Prefetch(ids[j + ahead], lines);
-      out[j] = codes_->Distance(q_, ids[j]);
-    }
+    ScorePrefetchingAhead(ids, n, codes_->d(), [this](int32_t id) { return codes_->code(id); },
+                          [&](size_t j) { out[j] = codes_->Distance(q_, ids[j]); });
   }
   float Between(int32_t a, int32_t b) const { return codes_->Distance(a, b); }
 
  private:
-  static constexpr size_t kPrefetchLines = 64;
-  void Prefetch(int32_t id, size_t lines) const {
-    const auto* p = reinterpret_cast<const char*>(codes_->code(id));
-    for (size_t l = 0; l < lines; ++l) __builtin_prefetch(p + l * 64);
-  }
-
   const BuildCodes* codes_;
   int32_t q_ = 0;
 };
@@ -192,19 +199,12 @@ class FineSpace {
   void SetQueryNode(int32_t id) { codes_->Decode(codes_->code(id), q_.data()); }
   void ToNodes(const int32_t* ids, size_t n, float* out) const {
     const size_t d = codes_->d();
-    const size_t lines = std::min<size_t>((d * sizeof(uint16_t) + 63) / 64, 64);
-    const size_t ahead = std::max<size_t>(1, 64 / lines);
-    auto prefetch = [&](int32_t id) {
-      const auto* p = reinterpret_cast<const char*>(codes_->code(id));
-      for (size_t l = 0; l < lines; ++l) __builtin_prefetch(p + l * 64);
-    };
-    for (size_t j = 0; j < std::min(ahead, n); ++j) prefetch(ids[j]);
-    for (size_t j = 0; j < n; ++j) {
-      if (j + ahead < n) prefetch(ids[j + ahead]);
-      codes_->Decode(codes_->code(ids[j]), x_.data());
-      out[j] = codes_->inner_product() ? -kernels_->inner_product(q_.data(), x_.data(), d)
-                                       : kernels_->l2sqr(q_.data(), x_.data(), d);
-    }
+    ScorePrefetchingAhead(ids, n, d * sizeof(uint16_t), [this](int32_t id) { return codes_->code(id); },
+                          [&](size_t j) {
+                            codes_->Decode(codes_->code(ids[j]), x_.data());
+                            out[j] = codes_->inner_product() ? -kernels_->inner_product(q_.data(), x_.data(), d)
+                                                             : kernels_->l2sqr(q_.data(), x_.data(), d);
+                          });
   }
 
  private:
