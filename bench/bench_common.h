@@ -45,8 +45,11 @@ inline long PeakRssKb() {
   return usage.ru_maxrss;
 }
 
-inline Dataset MustRead(const std::string& spec) {
-  auto d = ReadVectors(spec, ReadOptions{});
+// rows > 0: only the first rows of the file (a prefix of a larger set).
+inline Dataset MustRead(const std::string& spec, size_t rows = 0) {
+  ReadOptions options;
+  if (rows > 0) options.limit = rows;
+  auto d = ReadVectors(spec, options);
   if (!d.ok()) {
     fmt::print(stderr, "{}\n", d.status().ToString());
     std::exit(1);

@@ -37,6 +37,7 @@ void Check(const kiln::Status& s) {
 
 struct Args {
   std::string tool = "kiln", factory, name, base, queries, gt;
+  size_t rows = 0;  // > 0: build on the first rows of --base only
   int threads = 2;
   size_t M = 16, efc = 200, k = 10;
   std::vector<size_t> efs{10, 20, 40, 80, 160};
@@ -70,12 +71,35 @@ struct Result {
   double build_cpu_s = 0;
   long build_peak_rss_kb = 0;
   double index_bytes = 0;  // stored vectors + graph
+  long unreachable = -1;   // kiln: nodes not reachable from the entry point at level 0
   std::string sweep;
   void Add(size_t ef, double recall, double qps) {
     sweep += fmt::format("{}{{\"ef\":{},\"recall\":{:.4f},\"qps\":{:.0f}}}", sweep.empty() ? "" : ",",
                          ef, recall, qps);
   }
 };
+
+// Level-0 nodes a search cannot reach from the entry point (should be 0).
+long Unreachable(const kiln::index::HnswGraph& g) {
+  if (g.ntotal() == 0) return 0;
+  std::vector<uint8_t> seen(g.ntotal(), 0);
+  std::vector<int32_t> todo{g.entry_point};
+  seen[static_cast<size_t>(g.entry_point)] = 1;
+  long reached = 1;
+  while (!todo.empty()) {
+    const auto u = static_cast<size_t>(todo.back());
+    todo.pop_back();
+    for (size_t s = g.begin(u, 0); s < g.end(u, 0) && g.neighbors[s] >= 0; ++s) {
+      const auto v = static_cast<size_t>(g.neighbors[s]);
+      if (!seen[v]) {
+        seen[v] = 1;
+        ++reached;
+        todo.push_back(g.neighbors[s]);
+      }
+    }
+  }
+  return static_cast<long>(g.ntotal()) - reached;
+}
 
 // One Result per walk (same build).
 // x is handed over to the index (released as it is stored).
@@ -107,6 +131,7 @@ std::vector<Result> RunKiln(const Args& a, kiln::Dataset x, const kiln::Dataset&
   r.build_cpu_s = kiln::bench::CpuSeconds() - cpu0;
   r.build_peak_rss_kb = PeakSinceReset(reset);
   const kiln::index::HnswGraph& g = hnsw->graph();
+  r.unreachable = Unreachable(g);
   // Stored vectors: floats, or the SQ codes.
   const auto* sq = dynamic_cast<const kiln::index::ScalarQuantizerIndex*>(&hnsw->storage());
   const size_t stored = sq != nullptr ? sq->codes().size() : hnsw->ntotal() * hnsw->d() * sizeof(float);
@@ -189,6 +214,7 @@ int main(int argc, char** argv) {
   app.add_option("--rerank", a.rerank, "kiln: re-rank candidates on floats when the codes are lossy (1) or not (0)");
   app.add_option("--locality", a.locality, "kiln: build in a locality order (1) or input order (0)");
   app.add_option("--base", a.base)->required();
+  app.add_option("--rows", a.rows, "Build on the first rows of --base only (its ground truth must match)");
   app.add_option("--queries", a.queries)->required();
   app.add_option("--gt", a.gt)->required();
   CLI11_PARSE(app, argc, argv);
@@ -197,7 +223,7 @@ int main(int argc, char** argv) {
   kiln::IntMatrix gt = kiln::bench::MustReadNeighbors(a.gt);
   // The process baseline: binary, libraries, queries and ground truth.
   const long rss_start = StatusKb("VmRSS");
-  kiln::Dataset x = kiln::bench::MustRead(a.base);
+  kiln::Dataset x = kiln::bench::MustRead(a.base, a.rows);
   const size_t n = x.n(), d = x.d();
   const long rss_before = kiln::bench::PeakRssKb();
   std::vector<Result> runs;
@@ -218,11 +244,12 @@ int main(int argc, char** argv) {
     fmt::print("{{\"tool\":\"{}\",\"bench\":\"hnsw\",\"factory\":\"{}\",\"name\":\"{}\",\"n\":{},\"d\":{},"
                "\"M\":{},\"efc\":{},\"threads\":{},\"build_codes\":{},\"locality\":{},\"build_seconds\":{:.3f},"
                "\"build_cpu_seconds\":{:.3f},\"rss_start_mb\":{:.1f},\"rss_after_load_mb\":{:.0f},"
-               "\"build_peak_rss_mb\":{:.0f},\"index_mb\":{:.1f},\"peak_rss_ratio\":{:.3f},\"search\":[{}]}}\n",
+               "\"build_peak_rss_mb\":{:.0f},\"index_mb\":{:.1f},\"peak_rss_ratio\":{:.3f},{}\"search\":[{}]}}\n",
                a.tool, labels[i], a.name, n, d, a.M, a.efc, a.threads, a.tool == "kiln" && a.build_codes,
                a.tool == "kiln" && a.locality,
                r.build_s, r.build_cpu_s, start_mb, rss_before / 1024.0, peak_mb, index_mb,
-               (peak_mb - start_mb) / index_mb, r.sweep);
+               (peak_mb - start_mb) / index_mb,
+               r.unreachable >= 0 ? fmt::format("\"unreachable\":{},", r.unreachable) : std::string(), r.sweep);
   }
   return 0;
 }

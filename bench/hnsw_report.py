@@ -23,6 +23,36 @@ def qps_at(r, recall):
     return max(ok) if ok else None
 
 
+def scale_table(builds, ref):
+    """Markdown rows of one scale curve, then each tool's growth at the largest n."""
+    lines = ["| n | tool | build | build µs/vector | µs/vector / log2 n | growth | CPU µs/vector "
+             "| CPU µs/vector / log2 n | CPU growth | kiln / hnswlib (wall) | kiln / hnswlib (CPU) | peak ratio |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    first, last = {}, {}
+    for r in sorted(builds, key=lambda r: (r["n"], r["tool"] != "hnswlib")):
+        us = 1e6 * r["build_seconds"] / r["n"]
+        per_log = us / math.log2(r["n"])
+        build = r["factory"].replace(" (hnswlib walk)", "")
+        cpu_us = 1e6 * r["build_cpu_seconds"] / r["n"]
+        cpu_log = cpu_us / math.log2(r["n"])
+        # The tool's default build at the smallest n.
+        base, cpu_base = first.setdefault(r["tool"], (per_log, cpu_log))
+        if build in ("HNSW16",):
+            last[r["tool"]] = (r["n"], per_log / base, cpu_log / cpu_base)
+        h = ref.get((r["name"], r["n"]))
+        ratio = cpu = ""
+        if h and r["tool"] != "hnswlib":
+            ratio = f"{r['build_seconds'] / h['build_seconds']:.2f}"
+            cpu = f"{r['build_cpu_seconds'] / h['build_cpu_seconds']:.2f}"
+        lines.append(f"| {r['n']} | {r['tool']} | {build} | {us:.1f} | {per_log:.2f} | {per_log / base:.2f} "
+                     f"| {cpu_us:.1f} | {cpu_log:.2f} | {cpu_log / cpu_base:.2f} | {ratio} | {cpu} "
+                     f"| {peak_ratio(r)} |")
+    summary = "; ".join(f"{tool} {g:.2f} (CPU {c:.2f})" for tool, (n, g, c) in sorted(last.items()))
+    if last:
+        lines += ["", f"Growth at n = {max(n for n, _, _ in last.values())}: {summary}."]
+    return lines
+
+
 def main(results_path, out_path, command):
     rows = [json.loads(l) for l in open(results_path) if l.strip().startswith("{")]
     threads = rows[0]["threads"] if rows else "?"
@@ -68,6 +98,11 @@ def main(results_path, out_path, command):
             f"| {r['name']} | {r['n']} | {r['d']} | {r['tool']} | {r['factory']} | {r['build_seconds']:.2f} "
             f"| {r['build_cpu_seconds']:.2f} | {ratio} | {cpu} | {r['rss_after_load_mb']:.0f} "
             f"| {r['build_peak_rss_mb']:.0f} | {r.get('index_mb', 0):.0f} | {peak_ratio(r)} |")
+    checked = [r for r in rows if "unreachable" in r and "faiss walk" not in r["factory"]]
+    if checked:
+        bad = [f"{r['name']} n={r['n']} {r['factory']}: {r['unreachable']}" for r in checked if r["unreachable"]]
+        lines += ["", "Level-0 reachability of kiln's graphs (nodes a search cannot reach from the entry point): "
+                  + ("; ".join(bad) if bad else f"0 in all {len(checked)} builds.")]
     lines += ["", "Recall@10 / single-thread QPS per efSearch:", "",
               "| data | n | tool | index | ef: recall / QPS |", "|---|---|---|---|---|"]
     for r in rows:
@@ -85,32 +120,25 @@ def main(results_path, out_path, command):
                 parts.append(f"{r['tool']} {r['factory']}: {q:.0f}" if q else f"{r['tool']} {r['factory']}: —")
         lines.append(f"- {key[0]} n={key[1]} (recall {target:.4f}): " + "; ".join(parts))
     # One row per build (the walk does not change the build): kiln's hnswlib-walk rows.
-    synth = [r for r in rows if r["name"] == "clustered" and "faiss walk" not in r["factory"]]
+    builds = [r for r in rows if "faiss walk" not in r["factory"]]
+    synth = [r for r in builds if r["name"] == "clustered"]
     if synth:
-        lines += ["", "Scale curve (synthetic clustered, d = 128, one build per tool and size): build µs per",
+        lines += ["", "Scale curves (synthetic clustered, d = 128, one build per tool and size): build µs per",
                   "vector and µs per vector / log2 n (flat or falling = per-vector time grows no faster than",
                   "log n); growth = (µs/vector / log2 n) relative to the same tool's first build at the smallest n,",
                   "from wall time and from CPU time (wall times on a shared machine are noisier).", "",
-                  "| n | tool | build | build µs/vector | µs/vector / log2 n | growth | CPU µs/vector "
-                  "| CPU µs/vector / log2 n | CPU growth | kiln / hnswlib (wall) | kiln / hnswlib (CPU) | peak ratio |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        first = {}
-        for r in sorted(synth, key=lambda r: (r["n"], r["tool"] != "hnswlib")):
-            us = 1e6 * r["build_seconds"] / r["n"]
-            per_log = us / math.log2(r["n"])
-            build = r["factory"].replace(" (hnswlib walk)", "")
-            cpu_us = 1e6 * r["build_cpu_seconds"] / r["n"]
-            cpu_log = cpu_us / math.log2(r["n"])
-            # The tool's default build at the smallest n.
-            base, cpu_base = first.setdefault(r["tool"], (per_log, cpu_log))
-            h = ref.get((r["name"], r["n"]))
-            ratio = cpu = ""
-            if h and r["tool"] != "hnswlib":
-                ratio = f"{r['build_seconds'] / h['build_seconds']:.2f}"
-                cpu = f"{r['build_cpu_seconds'] / h['build_cpu_seconds']:.2f}"
-            lines.append(f"| {r['n']} | {r['tool']} | {build} | {us:.1f} | {per_log:.2f} | {per_log / base:.2f} "
-                         f"| {cpu_us:.1f} | {cpu_log:.2f} | {cpu_log / cpu_base:.2f} | {ratio} | {cpu} "
-                         f"| {peak_ratio(r)} |")
+                  "**A new set per size** (`clustered`: n/200 Gaussian blobs drawn for each n, so every blob",
+                  "holds ~200 points — as many as ef_construction — at every size):", ""]
+        lines += scale_table(synth, ref)
+    largest = max((r["n"] for r in synth), default=0)
+    prefix = [r for r in builds if r["name"] == "clustered prefix"]
+    if prefix:
+        whole = [r for r in synth if r["n"] == largest and r["tool"] == "hnswlib"
+                 or r["n"] == largest and r["factory"] == "HNSW16 (hnswlib walk)"]
+        lines += ["", f"**One distribution** (`clustered prefix`: the first n rows of the {largest}-row set, so",
+                  "every size samples the same blobs, fewer points per blob at smaller n; the largest size is",
+                  "the whole set, its builds are the ones above):", ""]
+        lines += scale_table(prefix + whole, ref)
     lines.append("")
     with open(out_path, "w") as f:
         f.write("\n".join(lines))

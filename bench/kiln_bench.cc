@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   uint32_t seed = 42;
   int niter = 10;
   std::vector<size_t> nprobes{1, 4, 16};
-  size_t nq = 0;
+  size_t nq = 0, rows = 0;
   std::string queries_out;
   auto* gen = app.add_subcommand("gen");
   gen->add_option("--n", n)->required();
@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   gtc->add_option("--base", data)->required();
   gtc->add_option("--queries", queries)->required();
   gtc->add_option("--k", topk);
+  gtc->add_option("--rows", rows, "Only the first rows of --base");
   gtc->add_option("--out", out)->required();
   auto* km = app.add_subcommand("kmeans");
   km->add_option("--data", data)->required();
@@ -96,7 +97,7 @@ int main(int argc, char** argv) {
     if (nq > 0) Check(kiln::WriteNpy(queries_out, x.data() + n * d, nq, d));
     return 0;
   }
-  kiln::Dataset x = kiln::bench::MustRead(data);
+  kiln::Dataset x = kiln::bench::MustRead(data, gtc->parsed() ? rows : 0);
   if (gtc->parsed()) {
     kiln::Dataset q = kiln::bench::MustRead(queries);
     std::vector<float> dist(q.n() * topk);

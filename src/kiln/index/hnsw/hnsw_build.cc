@@ -9,6 +9,7 @@
 #include "kiln/index/hnsw/hnsw_codes.h"
 #include "kiln/index/hnsw/hnsw_locality.h"
 #include "kiln/index/hnsw/hnsw_memory.h"
+#include "kiln/index/hnsw/hnsw_reachability.h"
 #include "kiln/index/hnsw/hnsw_search.h"
 
 namespace kiln::index::hnsw {
@@ -156,74 +157,6 @@ void Builder<Space, Exact>::AddLink(int32_t node, int32_t q, float d, int level,
   WriteLinks(node, level, kept);
 }
 
-// Level-0 nodes reachable from the entry point (BFS), marked in `seen`.
-void MarkReachable(const HnswGraph& g, int32_t from, std::vector<uint8_t>& seen,
-                   std::vector<int32_t>& todo) {
-  if (seen[static_cast<size_t>(from)]) return;
-  seen[static_cast<size_t>(from)] = 1;
-  todo.assign(1, from);
-  while (!todo.empty()) {
-    const int32_t u = todo.back();
-    todo.pop_back();
-    for (size_t s = g.begin(static_cast<size_t>(u), 0); s < g.end(static_cast<size_t>(u), 0); ++s) {
-      const int32_t v = g.neighbors[s];
-      if (v < 0) break;
-      if (!seen[static_cast<size_t>(v)]) {
-        seen[static_cast<size_t>(v)] = 1;
-        todo.push_back(v);
-      }
-    }
-  }
-}
-
-}  // namespace
-
-size_t RepairReachability(HnswGraph& g) {
-  size_t repaired = 0;
-  if (g.ntotal() == 0) return 0;
-  std::vector<uint8_t> seen(g.ntotal(), 0);
-  std::vector<int32_t> todo;
-  MarkReachable(g, g.entry_point, seen, todo);
-  for (size_t u = 0; u < g.ntotal(); ++u) {
-    if (seen[u]) continue;
-    // Link u from its first reachable out-neighbour that has a free slot;
-    // when all are full, from the first reachable one in place of its last
-    // link (whose target stays reachable through u or is repaired later in
-    // this loop only if its id is larger; a final pass re-checks).
-    int32_t full_parent = -1;
-    bool linked = false;
-    for (size_t s = g.begin(u, 0); s < g.end(u, 0) && g.neighbors[s] >= 0 && !linked; ++s) {
-      const int32_t v = g.neighbors[s];
-      if (!seen[static_cast<size_t>(v)]) continue;
-      const size_t last = g.end(static_cast<size_t>(v), 0) - 1;
-      if (g.neighbors[last] < 0) {
-        size_t t = g.begin(static_cast<size_t>(v), 0);
-        while (g.neighbors[t] >= 0) ++t;
-        g.neighbors[t] = static_cast<int32_t>(u);
-        linked = true;
-      } else if (full_parent < 0) {
-        full_parent = v;
-      }
-    }
-    if (!linked && full_parent < 0) {
-      // u has no reachable out-neighbour: link it from the entry point's
-      // level-0 list (its first free slot, or in place of its last link).
-      full_parent = g.entry_point;
-    }
-    if (!linked) {
-      const auto p = static_cast<size_t>(full_parent);
-      size_t t = g.begin(p, 0);
-      while (t + 1 < g.end(p, 0) && g.neighbors[t] >= 0) ++t;
-      g.neighbors[t] = static_cast<int32_t>(u);
-    }
-    MarkReachable(g, static_cast<int32_t>(u), seen, todo);
-    ++repaired;
-  }
-  return repaired;
-}
-
-namespace {
-
 // Inserts nodes [first, n) in id order, or in the order insert_order[first..n)
 // gives (node ids) when it is not null.
 template <class Space, class Exact>
@@ -307,8 +240,7 @@ Status InsertInLocalityOrder(HnswGraph& graph, const FloatSpace& rows, size_t d,
     KILN_RETURN_IF_ERROR(InsertWith(built, 0, CodeSpace(codes), codes.exact() || !options.rerank ? nullptr : &fine,
                                     options.ef_construction, ctx, build_id.data()));
   }
-  for (int round = 0; round < 16 && RepairReachability(built) > 0; ++round) {
-  }
+  RepairReachability(built);
   MapToInputIds(built, order, build_id, graph);
   return OkStatus();
 }
@@ -332,9 +264,7 @@ Status InsertNodes(HnswGraph& graph, size_t first, const FloatSpace& rows, size_
   }
   KILN_RETURN_IF_ERROR(InsertWith(graph, first, rows, static_cast<const FloatSpace*>(nullptr),
                                   options.ef_construction, ctx));
-  // A replaced link can strand another node; a few rounds settle it.
-  for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
-  }
+  RepairReachability(graph);
   return OkStatus();
 }
 
@@ -345,8 +275,7 @@ Status InsertOnCodes(HnswGraph& graph, size_t first, const BuildCodes& codes, co
                      size_t ef_construction, const ExecContext& ctx) {
   if (first >= graph.ntotal()) return OkStatus();
   KILN_RETURN_IF_ERROR(InsertWith(graph, first, CodeSpace(codes), rerank_rows, ef_construction, ctx));
-  for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
-  }
+  RepairReachability(graph);
   return OkStatus();
 }
 
@@ -373,8 +302,7 @@ Status InsertBinaryNodes(HnswGraph& graph, size_t first, const HammingSpace& cod
   if (first >= graph.ntotal()) return OkStatus();
   KILN_RETURN_IF_ERROR(
       InsertWith(graph, first, codes, static_cast<const HammingSpace*>(nullptr), ef_construction, ctx));
-  for (int round = 0; round < 16 && RepairReachability(graph) > 0; ++round) {
-  }
+  RepairReachability(graph);
   return OkStatus();
 }
 

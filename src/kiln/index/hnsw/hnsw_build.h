@@ -57,12 +57,6 @@ Status InsertNodesOnCodes(HnswGraph& graph, size_t first, const BuildCodes& code
                           const FineSpace* rerank_rows, size_t ef_construction,
                           const ExecContext& ctx);
 
-// Makes every node reachable from the entry point through level-0 links
-// (pruning can strand a few): an unreachable node gets a link from one of
-// its reachable neighbours, into a free slot where there is one. Returns
-// the number of nodes linked.
-size_t RepairReachability(HnswGraph& graph);
-
 }  // namespace kiln::index::hnsw
 
 namespace kiln::index::hnsw {

@@ -181,6 +181,9 @@ void SearchLevel(const HnswGraph& g, const Space& space, const NodeLocks* locks,
     for (size_t j = 0; j < n; ++j) {
       const Neighbor v{s.dists[j], s.ids[j]};
       if (s.results.size() < ef || v.d < s.results.front().d) {
+        // A candidate may be expanded soon: its link block's offset is a
+        // random read that would otherwise stall the prefetch of its links.
+        __builtin_prefetch(&g.offsets[static_cast<size_t>(v.id)]);
         s.candidates.push_back(v);
         std::push_heap(s.candidates.begin(), s.candidates.end(), MinHeapOrder);
         s.results.push_back(v);
