@@ -22,6 +22,7 @@
 
 #include "bench/bench_common.h"
 #include "kiln/index/factory.h"
+#include "kiln/index/hnsw/hnsw_reachability.h"
 #include "kiln/index/hnsw_index.h"
 
 using kiln::bench::Seconds;
@@ -79,28 +80,6 @@ struct Result {
   }
 };
 
-// Level-0 nodes a search cannot reach from the entry point (should be 0).
-long Unreachable(const kiln::index::HnswGraph& g) {
-  if (g.ntotal() == 0) return 0;
-  std::vector<uint8_t> seen(g.ntotal(), 0);
-  std::vector<int32_t> todo{g.entry_point};
-  seen[static_cast<size_t>(g.entry_point)] = 1;
-  long reached = 1;
-  while (!todo.empty()) {
-    const auto u = static_cast<size_t>(todo.back());
-    todo.pop_back();
-    for (size_t s = g.begin(u, 0); s < g.end(u, 0) && g.neighbors[s] >= 0; ++s) {
-      const auto v = static_cast<size_t>(g.neighbors[s]);
-      if (!seen[v]) {
-        seen[v] = 1;
-        ++reached;
-        todo.push_back(g.neighbors[s]);
-      }
-    }
-  }
-  return static_cast<long>(g.ntotal()) - reached;
-}
-
 // One Result per walk (same build).
 // x is handed over to the index (released as it is stored).
 std::vector<Result> RunKiln(const Args& a, kiln::Dataset x, const kiln::Dataset& q,
@@ -131,7 +110,7 @@ std::vector<Result> RunKiln(const Args& a, kiln::Dataset x, const kiln::Dataset&
   r.build_cpu_s = kiln::bench::CpuSeconds() - cpu0;
   r.build_peak_rss_kb = PeakSinceReset(reset);
   const kiln::index::HnswGraph& g = hnsw->graph();
-  r.unreachable = Unreachable(g);
+  r.unreachable = static_cast<long>(g.ntotal() - kiln::index::hnsw::CountReachable(g));
   // Stored vectors: floats, or the SQ codes.
   const auto* sq = dynamic_cast<const kiln::index::ScalarQuantizerIndex*>(&hnsw->storage());
   const size_t stored = sq != nullptr ? sq->codes().size() : hnsw->ntotal() * hnsw->d() * sizeof(float);

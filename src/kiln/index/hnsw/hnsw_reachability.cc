@@ -89,6 +89,16 @@ size_t RepairPass(HnswGraph& g, bool* replaced) {
 
 }  // namespace
 
+size_t CountReachable(const HnswGraph& g) {
+  if (g.ntotal() == 0) return 0;
+  std::vector<uint8_t> seen(g.ntotal(), 0);
+  std::vector<int32_t> todo;
+  MarkReachable(g, g.entry_point, seen, todo);
+  size_t count = 0;
+  for (const uint8_t s : seen) count += s;
+  return count;
+}
+
 size_t RepairReachability(HnswGraph& g) {
   if (g.ntotal() == 0) return 0;
   size_t linked = 0;

@@ -17,4 +17,7 @@ namespace kiln::index::hnsw {
 // linked.
 size_t RepairReachability(HnswGraph& graph);
 
+// Nodes reachable from the entry point through level-0 links (0 when empty).
+size_t CountReachable(const HnswGraph& graph);
+
 }  // namespace kiln::index::hnsw

@@ -31,26 +31,6 @@ std::set<std::pair<int32_t, int32_t>> Edges(const HnswGraph& g) {
   return edges;
 }
 
-size_t Reachable(const HnswGraph& g) {
-  std::vector<uint8_t> seen(g.ntotal(), 0);
-  std::vector<int32_t> todo{g.entry_point};
-  seen[static_cast<size_t>(g.entry_point)] = 1;
-  size_t count = 1;
-  while (!todo.empty()) {
-    const auto u = static_cast<size_t>(todo.back());
-    todo.pop_back();
-    for (size_t s = g.begin(u, 0); s < g.end(u, 0) && g.neighbors[s] >= 0; ++s) {
-      const auto v = static_cast<size_t>(g.neighbors[s]);
-      if (!seen[v]) {
-        seen[v] = 1;
-        ++count;
-        todo.push_back(g.neighbors[s]);
-      }
-    }
-  }
-  return count;
-}
-
 // Node 5 links only to the entry point, whose list is full; node 4 is
 // reachable only through the entry point's last link. Overwriting that link
 // (the former repair) strands 4, and repairing 4 the same way strands 5
@@ -60,9 +40,9 @@ TEST(HnswReachabilityTest, LinksFromTheNearestFreeSlotWithoutRemovingLinks) {
   HnswGraph g = GraphWithLinks({{1, 2, 3, 4}, {0, 2, 3, 6}, {0, 1, 3, 6}, {0, 1}, {0, 1, 2, 3}, {0}, {0, 1, 2, 3}});
   ASSERT_TRUE(g.Validate().ok()) << g.Validate().ToString();
   const auto before = Edges(g);
-  ASSERT_EQ(Reachable(g), 6u);
+  ASSERT_EQ(CountReachable(g), 6u);
   EXPECT_EQ(RepairReachability(g), 1u);
-  EXPECT_EQ(Reachable(g), 7u);
+  EXPECT_EQ(CountReachable(g), 7u);
   auto after = Edges(g);
   for (const auto& e : before) EXPECT_TRUE(after.count(e)) << e.first << " -> " << e.second << " removed";
   EXPECT_TRUE(after.count({3, 5}));
@@ -73,9 +53,9 @@ TEST(HnswReachabilityTest, LinksFromTheNearestFreeSlotWithoutRemovingLinks) {
 // point only: still linked, in one call.
 TEST(HnswReachabilityTest, LinksAStrandedComponentThroughItsOutLinks) {
   HnswGraph g = GraphWithLinks({{1, 2, 3, 4}, {0, 2}, {0, 1}, {0, 4}, {0, 3}, {6}, {5, 0}});
-  ASSERT_EQ(Reachable(g), 5u);
+  ASSERT_EQ(CountReachable(g), 5u);
   EXPECT_EQ(RepairReachability(g), 1u);
-  EXPECT_EQ(Reachable(g), 7u);
+  EXPECT_EQ(CountReachable(g), 7u);
   EXPECT_TRUE(g.Validate().ok()) << g.Validate().ToString();
 }
 
@@ -83,9 +63,9 @@ TEST(HnswReachabilityTest, LinksAStrandedComponentThroughItsOutLinks) {
 // still ends with every node reachable.
 TEST(HnswReachabilityTest, ReplacesALinkWhenEveryReachableListIsFull) {
   HnswGraph g = GraphWithLinks({{1, 2, 3, 4}, {0, 2, 3, 4}, {0, 1, 3, 4}, {0, 1, 2, 4}, {0, 1, 2, 3}, {0}});
-  ASSERT_EQ(Reachable(g), 5u);
+  ASSERT_EQ(CountReachable(g), 5u);
   EXPECT_GE(RepairReachability(g), 1u);
-  EXPECT_EQ(Reachable(g), 6u);
+  EXPECT_EQ(CountReachable(g), 6u);
   EXPECT_TRUE(g.Validate().ok()) << g.Validate().ToString();
 }
 
