@@ -102,6 +102,7 @@ TEST(HnswIndexTest, GraphInvariantsAndRecall) {
   for (size_t l = 1; l < stats.max_degree.size(); ++l) EXPECT_LE(stats.max_degree[l], 8u);
   EXPECT_GE(stats.min_degree[0], 1u);
   EXPECT_GT(stats.nodes_per_level.size(), 1u);  // 3000 nodes with M = 8 reach level 1
+  EXPECT_EQ(stats.reachable, n);
 
   std::vector<float> ed(nq * k), dist(nq * k);
   std::vector<idx_t> el(nq * k), lab(nq * k);

@@ -129,6 +129,7 @@ TEST(HnswFormatTest, InspectShowsLevelsAndDegrees) {
   EXPECT_NE(text->find("IHNf IndexHNSWFlat"), std::string::npos) << *text;
   EXPECT_NE(text->find("M 4, efConstruction 40, efSearch 16"), std::string::npos) << *text;
   EXPECT_NE(text->find("level 0: 300 nodes, degree min"), std::string::npos) << *text;
+  EXPECT_NE(text->find("level 0 reachable from the entry point: 300 of 300 nodes"), std::string::npos) << *text;
   EXPECT_NE(text->find("IxFI IndexFlatIP"), std::string::npos) << *text;
 }
 

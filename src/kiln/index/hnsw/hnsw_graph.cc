@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "kiln/index/hnsw/hnsw_memory.h"
+#include "kiln/index/hnsw/hnsw_reachability.h"
 
 namespace kiln::index {
 
@@ -157,6 +158,7 @@ HnswStats ComputeStats(const HnswGraph& graph) {
     else
       stats.min_degree[l] = 0;
   }
+  stats.reachable = hnsw::CountReachable(graph);
   return stats;
 }
 
@@ -166,6 +168,9 @@ std::string FormatStats(const HnswStats& stats, const std::string& indent) {
     out += fmt::format("{}level {}: {} nodes, degree min {} mean {:.2f} max {}\n", indent, l,
                        stats.nodes_per_level[l], stats.min_degree[l], stats.mean_degree[l],
                        stats.max_degree[l]);
+  if (!stats.nodes_per_level.empty())
+    out += fmt::format("{}level 0 reachable from the entry point: {} of {} nodes\n", indent, stats.reachable,
+                       stats.nodes_per_level[0]);
   return out;
 }
 

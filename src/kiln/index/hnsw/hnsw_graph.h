@@ -74,6 +74,7 @@ struct HnswStats {
   std::vector<double> mean_degree;      // per level
   std::vector<size_t> max_degree;
   std::vector<size_t> min_degree;
+  size_t reachable = 0;  // nodes reachable from the entry point at level 0
 };
 HnswStats ComputeStats(const HnswGraph& graph);
 // One line per level, each starting with indent.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -41,6 +42,10 @@ TEST(HnswReachabilityTest, LinksFromTheNearestFreeSlotWithoutRemovingLinks) {
   ASSERT_TRUE(g.Validate().ok()) << g.Validate().ToString();
   const auto before = Edges(g);
   ASSERT_EQ(CountReachable(g), 6u);
+  // kiln inspect shows it.
+  EXPECT_NE(FormatStats(ComputeStats(g)).find("level 0 reachable from the entry point: 6 of 7 nodes"),
+            std::string::npos)
+      << FormatStats(ComputeStats(g));
   EXPECT_EQ(RepairReachability(g), 1u);
   EXPECT_EQ(CountReachable(g), 7u);
   auto after = Edges(g);
