@@ -172,6 +172,8 @@ if [[ -f $fm/train-images-idx3-ubyte.gz ]]; then
     || { bad "HNSW16: Faiss cross-check"; cat "$work/h16_fc.txt"; }
   expect "inspect shows HNSW levels and degrees" 0 "level 0: 60000 nodes, degree min" -- \
     "$kiln" inspect "$work/h16/faiss.index"
+  expect "inspect: every node reachable at level 0" 0 "level 0 reachable from the entry point: 60000 of 60000 nodes" -- \
+    "$kiln" inspect "$work/h16/faiss.index"
   expect "build HNSW16,SQ8 on Fashion-MNIST" 0 "built HNSW16,SQ8" -- \
     "$kiln" build --input "$fm/train-images-idx3-ubyte.gz" --factory HNSW16,SQ8 --ef-construction 200 \
     --output "$work/h16sq"
